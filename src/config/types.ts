@@ -1,0 +1,43 @@
+import type { ResolvedHost } from '../types.js';
+
+/** How to reach the store, resolved from the `database` section. */
+export type StoreSettings =
+  | { dialect: 'sqlite'; path: string }
+  | {
+      dialect: 'postgres';
+      /** Full connection URL (password URL-encoded). Never printed: use `describeStore`. */
+      url: string;
+      /** `postgres://user@host:port/name` without the password, for messages. */
+      display: string;
+    };
+
+/** Settings of the pass itself (the `global` section, normalized). */
+export interface PassSettings {
+  maxConcurrentHosts: number;
+  passTimeoutMs: number;
+  retryAttempts: number;
+  retryBackoffMs: number[];
+  /** Absolute directory where host reports are written (`reports/<host>/<UTC timestamp>.md`). */
+  reportsDir: string;
+  /** Absolute directory of user templates that override built-in ones by name, or null. */
+  templatesDir: string | null;
+  logLevel: string;
+}
+
+/** A config that has been read, substituted, validated and resolved. Frozen. */
+export interface LoadedConfig {
+  /** Absolute path of the YAML file. */
+  path: string;
+  /** Directory of the YAML file; relative paths in the config are resolved against it. */
+  dir: string;
+  /** The validated document after `${VAR}` substitution (defaults applied). */
+  document: Record<string, unknown>;
+  pass: PassSettings;
+  store: StoreSettings;
+  /** Every host in file order, disabled ones included (with `enabled: false`). */
+  hosts: ResolvedHost[];
+  /** Non-fatal notes (`sites.s02-austin is not a map; treated as empty`), located like errors. */
+  warnings: string[];
+  /** Secret values found in the config (passwords, keys, tokens) so output and logs can redact them. */
+  secrets: string[];
+}

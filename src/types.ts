@@ -1,0 +1,349 @@
+/**
+ * The plain data that flows between the stages of a pass (see ../shared/DESIGN.md, "One pass as data").
+ * Stages exchange only these shapes; nothing here imports an I/O library.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Findings
+// ---------------------------------------------------------------------------------------------
+
+export type Severity = 'info' | 'warn' | 'crit';
+
+/** The stable finding taxonomy. Rules, silences and the API use these names. */
+export const FINDING_CATEGORIES = [
+  'auth.failed_login',
+  'auth.bruteforce',
+  'auth.root_login',
+  'auth.invalid_user',
+  'privilege.sudo',
+  'privilege.su',
+  'account.user_added',
+  'account.user_removed',
+  'account.group_changed',
+  'account.sudoer_changed',
+  'ssh.authorized_keys_changed',
+  'package.installed',
+  'package.removed',
+  'package.upgraded',
+  'service.failed',
+  'service.crash_loop',
+  'service.added',
+  'service.removed',
+  'network.listener_added',
+  'network.listener_removed',
+  'kernel.oom_kill',
+  'kernel.segfault',
+  'kernel.io_error',
+  'kernel.panic',
+  'kernel.error',
+  'disk.usage',
+  'disk.growth',
+  'disk.readonly',
+  'memory.usage',
+  'cpu.load',
+  'docker.container_restart',
+  'docker.container_added',
+  'docker.container_removed',
+  'docker.container_unhealthy',
+  'file.changed',
+  'cron.changed',
+  'log.new_pattern',
+  'log.error_burst',
+  'host.unreachable',
+  'host.rebooted',
+  'metric.threshold',
+  'ssh.host_key_changed',
+  'collect.source_failed',
+  'ai.finding',
+] as const;
+
+export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
+
+/** What caused a finding: the source and the (redacted) lines or values. */
+export interface Evidence {
+  /** A log path, `facts:df`, `facts:meminfo`, ... */
+  source: string;
+  /** Redacted, control-character-free log lines (a few examples, never whole logs). */
+  lines?: string[];
+  /** Measured values, e.g. `{ mount: '/', usedPercent: 93.1 }`. */
+  values?: Record<string, string | number>;
+}
+
+export interface Finding {
+  category: FindingCategory;
+  severity: Severity;
+  /** Id of the rule that produced it (`sshd.failed_password`, `resource.disk`, ...). */
+  ruleId: string;
+  title: string;
+  /** Stable identity across passes (category + subject), used by alert state and dedupe. */
+  key: string;
+  /** What the finding is about: an IP, a user, a mount, a program. */
+  subject?: string;
+  /** How many events it groups (1 for a single event). */
+  count: number;
+  evidence: Evidence[];
+  recommendation?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolved configuration (what every stage after config loading sees)
+// ---------------------------------------------------------------------------------------------
+
+export interface Band {
+  low: number;
+  high: number;
+}
+
+/** The original dthostmon resource bands (`global.resource_thresholds`), in percent. */
+export interface ResourceThresholds {
+  health: Band;
+  info: Band;
+  warning: Band;
+  critical: Band;
+}
+
+export type BandName = keyof ResourceThresholds;
+
+export interface AlertThresholds {
+  cpuPercent: number;
+  memoryPercent: number;
+  diskPercent: number;
+  /** Failed logins from one source within one pass before `auth.bruteforce`. */
+  failedLoginAttempts: number;
+}
+
+/** Where a resolved value came from. */
+export type Origin = 'default' | 'global' | 'site' | 'host';
+
+/** One host with every setting resolved global -> site -> host. Frozen after loading. */
+export interface ResolvedHost {
+  name: string;
+  /** DNS name or address; `localhost` for the local transport. */
+  hostname: string;
+  port: number;
+  user: string;
+  site: string | null;
+  tags: string[];
+  enabled: boolean;
+  transport: 'ssh' | 'local';
+  /** Every file the collector reads is read under this directory (default `/`). */
+  rootfs: string;
+  /** Log files and globs (the original's `logs` and `log_paths`, unified). */
+  logs: string[];
+  ssh: {
+    /** Absolute path of the private key, or null for agent / none. */
+    keyPath: string | null;
+    connectTimeoutMs: number;
+  };
+  /** Timeout for one remote command. */
+  commandTimeoutMs: number;
+  /** Bytes read per log source per pass at most; the rest is skipped with a visible note. */
+  logMaxBytesPerPass: number;
+  resourceThresholds: ResourceThresholds;
+  thresholds: AlertThresholds;
+  reportFrequency: string;
+  /** Where each resolved key came from (`port` -> `site`, ...). */
+  origin: Record<string, Origin>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport
+// ---------------------------------------------------------------------------------------------
+
+export interface ExecOptions {
+  timeoutMs: number;
+  stdin?: string;
+  /** When given, stdout is streamed here and `ExecResult.stdout` is empty. */
+  onStdout?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit status, or null when killed (timeout, abort, lost connection). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** One connection to one host for one pass. Commands are multiplexed over it. */
+export interface Transport {
+  /** e.g. `ssh dtmon@10.0.0.5:22` or `local`. Never contains a secret. */
+  readonly description: string;
+  /** Runs a POSIX sh command line on the host. */
+  exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export type TransportFactory = (host: ResolvedHost, signal: AbortSignal) => Promise<Transport>;
+
+// ---------------------------------------------------------------------------------------------
+// Collection
+// ---------------------------------------------------------------------------------------------
+
+/** Byte cursor of one log file: inode + offset + fingerprint of its first bytes. */
+export interface LogCursor {
+  /** The file path on the host, without rootfs (e.g. `/var/log/auth.log`). */
+  path: string;
+  inode: number;
+  /** Bytes consumed so far (always at a line boundary). */
+  offset: number;
+  /** cksum of the first `fingerprintLen` bytes. */
+  fingerprint: string;
+  fingerprintLen: number;
+}
+
+/** One log line as collected. */
+export interface LogRecord {
+  /** The file path without rootfs. */
+  source: string;
+  /** Raw line, control characters removed, capped in length. Not yet redacted. */
+  line: string;
+  /** Parsed syslog fields when the line has a syslog header. */
+  time: string | null;
+  hostname: string | null;
+  program: string | null;
+  pid: number | null;
+  /** The message after the syslog header (the whole line otherwise). */
+  message: string;
+}
+
+export type LogSourceStatus = 'read' | 'unchanged' | 'missing' | 'unreadable' | 'error';
+
+export interface LogSourceResult {
+  /** The configured path or glob this came from. */
+  pattern: string;
+  /** The file read (for a glob, one result per matched file). */
+  path: string;
+  status: LogSourceStatus;
+  bytesRead: number;
+  linesRead: number;
+  /** Bytes skipped because of the per-pass cap (0 normally). */
+  skippedBytes: number;
+  /** Human note: `rotated (remainder of auth.log.1 read)`, `truncated`, `first pass: read last 8 MiB`. */
+  note?: string;
+}
+
+export interface DiskUsage {
+  mount: string;
+  filesystem: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availBytes: number;
+  usedPercent: number;
+}
+
+export interface PasswdUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+export interface HostFacts {
+  hostname: string;
+  os: { id: string; name: string; version: string; prettyName: string };
+  kernel: string;
+  uptimeSeconds: number;
+  load: { one: number; five: number; fifteen: number };
+  cpu: { cores: number; usedPercent: number | null };
+  memory: {
+    totalBytes: number;
+    availableBytes: number;
+    usedPercent: number;
+    swapTotalBytes: number;
+    swapUsedBytes: number;
+  };
+  disks: DiskUsage[];
+  users: PasswdUser[];
+}
+
+export interface CollectFailure {
+  /** `connect`, `probe`, `facts:df`, a log path, ... */
+  source: string;
+  message: string;
+}
+
+/** Everything collected from one host in one pass. A dead host is a snapshot with failures, not a throw. */
+export interface HostSnapshot {
+  host: string;
+  collectedAt: string;
+  durationMs: number;
+  /** False when no connection could be made (then facts is null and logs are empty). */
+  reachable: boolean;
+  facts: HostFacts | null;
+  logs: LogRecord[];
+  logSources: LogSourceResult[];
+  /** Cursors to store (in the same transaction as what was read). */
+  cursors: LogCursor[];
+  failures: CollectFailure[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis
+// ---------------------------------------------------------------------------------------------
+
+export interface ScoreReason {
+  /** Points lost (positive number). */
+  points: number;
+  reason: string;
+  category?: FindingCategory | 'resource';
+}
+
+export type HealthStatus = 'healthy' | 'minor' | 'critical';
+
+export interface HostAnalysis {
+  findings: Finding[];
+  /** 0-100. */
+  score: number;
+  status: HealthStatus;
+  reasons: ScoreReason[];
+}
+
+/** What the store knew about a host before this pass (read once, up front). */
+export interface PreviousHostState {
+  hostId: number | null;
+  cursors: LogCursor[];
+  lastScore: number | null;
+  lastRunAt: string | null;
+  /** Consecutive passes that failed to reach the host, before this one. */
+  consecutiveFailures: number;
+  /** Stored baselines by kind (`facts`, `users`, ...), as parsed JSON. */
+  baselines: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass result (printed with --json)
+// ---------------------------------------------------------------------------------------------
+
+export type HostRunStatus = 'ok' | 'partial' | 'failed';
+
+export interface HostPassResult {
+  name: string;
+  site: string | null;
+  status: HostRunStatus;
+  /** One line explaining a failure or partial collection. */
+  error: string | null;
+  score: number | null;
+  previousScore: number | null;
+  health: HealthStatus | null;
+  reasons: ScoreReason[];
+  findings: Finding[];
+  logBytesRead: number;
+  durationMs: number;
+  reportPath: string | null;
+}
+
+export interface PassResult {
+  runId: number | null;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** `timed_out` when the pass deadline stopped some hosts. */
+  status: 'complete' | 'timed_out';
+  hosts: HostPassResult[];
+}
+
+/** Injected time source, so tests control "now". */
+export type Clock = () => Date;

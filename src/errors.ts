@@ -67,8 +67,14 @@ export class LockedError extends DthostmonError {
   }
 }
 
-/** Message of any thrown value, without a stack. */
+/**
+ * Message of any thrown value, without a stack. Duck-typed: errors from native modules or another realm (jest's VM
+ * context) are not `instanceof Error` but still carry a message.
+ */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
+  }
   return String(err);
 }

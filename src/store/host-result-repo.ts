@@ -1,0 +1,158 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { HostAnalysis, HostRunStatus, HostSnapshot } from '../types.js';
+import { appendAudit } from './audit-repo.js';
+import { chunk } from './chunk.js';
+import {
+  baselinesFromFacts,
+  countBySeverity,
+  findingRow,
+  metricRowsFromFacts,
+  type HostRunRef,
+} from './host-result-rows.js';
+import type { Database, NewHostRunRow } from './schema.js';
+
+/** Everything one host produced in one pass. */
+export interface SaveHostResultInput {
+  runId: number;
+  hostId: number;
+  snapshot: HostSnapshot;
+  /** Null when there was nothing to analyze. */
+  analysis: HostAnalysis | null;
+  status: HostRunStatus;
+  /** One line explaining a failure or partial collection. */
+  error: string | null;
+  previousScore: number | null;
+  reportPath: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
+const FINDINGS_PER_STATEMENT = 200;
+const METRICS_PER_STATEMENT = 400;
+
+/**
+ * Stores one host's result in ONE transaction: the host_runs row, then the state it advances (cursors, baselines
+ * from the facts), its findings and metrics, hosts.last_seen when reachable, and an audit row. Cursors move only
+ * together with what was read, so if anything fails nothing is stored and the next pass reads the same lines again.
+ * @returns the host_runs id.
+ */
+export async function saveHostResult(db: Kysely<Database>, input: SaveHostResultInput): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { snapshot, analysis } = input;
+    const { id: hostRunId } = await trx
+      .insertInto('host_runs')
+      .values(hostRunRow(input))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const ref: HostRunRef = { hostId: input.hostId, runId: input.runId, hostRunId };
+
+    await saveCursors(trx, input, hostRunId);
+    if (snapshot.facts) {
+      await saveBaselines(trx, input, hostRunId);
+      const metrics = metricRowsFromFacts(snapshot.facts, ref, snapshot.collectedAt);
+      for (const batch of chunk(metrics, METRICS_PER_STATEMENT)) await trx.insertInto('metrics').values(batch).execute();
+    }
+    const findings = analysis?.findings ?? [];
+    for (const batch of chunk(findings, FINDINGS_PER_STATEMENT)) {
+      await trx
+        .insertInto('findings')
+        .values(batch.map((finding) => findingRow(finding, ref, input.finishedAt)))
+        .execute();
+    }
+    if (snapshot.reachable) {
+      await trx.updateTable('hosts').set({ last_seen: snapshot.collectedAt }).where('id', '=', input.hostId).execute();
+    }
+    await appendAudit(trx, [
+      {
+        at: input.finishedAt,
+        actor: 'run',
+        action: input.status === 'failed' ? 'host.failed' : 'host.collected',
+        hostId: input.hostId,
+        runId: input.runId,
+        detail: { runId: input.runId, status: input.status, findings: findings.length },
+      },
+    ]);
+    return hostRunId;
+  });
+}
+
+function hostRunRow(input: SaveHostResultInput): NewHostRunRow {
+  const { snapshot, analysis } = input;
+  const counts = countBySeverity(analysis?.findings ?? []);
+  const durationMs = Date.parse(input.finishedAt) - Date.parse(input.startedAt);
+  return {
+    run_id: input.runId,
+    host_id: input.hostId,
+    started_at: input.startedAt,
+    finished_at: input.finishedAt,
+    status: input.status,
+    error: input.error,
+    score: analysis?.score ?? null,
+    previous_score: input.previousScore,
+    health: analysis?.status ?? null,
+    reasons: JSON.stringify(analysis?.reasons ?? []),
+    findings_crit: counts.crit,
+    findings_warn: counts.warn,
+    findings_info: counts.info,
+    log_bytes_read: snapshot.logSources.reduce((sum, source) => sum + source.bytesRead, 0),
+    log_lines_read: snapshot.logSources.reduce((sum, source) => sum + source.linesRead, 0),
+    // The host's whole span (collect + analyze); the snapshot's own duration when the timestamps do not parse.
+    duration_ms: Number.isFinite(durationMs) ? Math.max(0, durationMs) : snapshot.durationMs,
+    report_path: input.reportPath,
+    facts: snapshot.facts ? JSON.stringify(snapshot.facts) : null,
+    log_sources: JSON.stringify(snapshot.logSources),
+    failures: JSON.stringify(snapshot.failures),
+  };
+}
+
+async function saveCursors(trx: Transaction<Database>, input: SaveHostResultInput, hostRunId: number): Promise<void> {
+  for (const cursor of input.snapshot.cursors) {
+    await trx
+      .insertInto('cursors')
+      .values({
+        host_id: input.hostId,
+        path: cursor.path,
+        inode: cursor.inode,
+        offset: cursor.offset,
+        fingerprint: cursor.fingerprint,
+        fingerprint_len: cursor.fingerprintLen,
+        updated_at: input.finishedAt,
+        host_run_id: hostRunId,
+      })
+      .onConflict((oc) =>
+        oc.columns(['host_id', 'path']).doUpdateSet((eb) => ({
+          inode: eb.ref('excluded.inode'),
+          offset: eb.ref('excluded.offset'),
+          fingerprint: eb.ref('excluded.fingerprint'),
+          fingerprint_len: eb.ref('excluded.fingerprint_len'),
+          updated_at: eb.ref('excluded.updated_at'),
+          host_run_id: eb.ref('excluded.host_run_id'),
+        })),
+      )
+      .execute();
+  }
+}
+
+async function saveBaselines(trx: Transaction<Database>, input: SaveHostResultInput, hostRunId: number): Promise<void> {
+  if (!input.snapshot.facts) return;
+  for (const baseline of baselinesFromFacts(input.snapshot.facts)) {
+    await trx
+      .insertInto('baselines')
+      .values({
+        host_id: input.hostId,
+        kind: baseline.kind,
+        data: JSON.stringify(baseline.data),
+        updated_at: input.finishedAt,
+        host_run_id: hostRunId,
+      })
+      .onConflict((oc) =>
+        oc.columns(['host_id', 'kind']).doUpdateSet((eb) => ({
+          data: eb.ref('excluded.data'),
+          updated_at: eb.ref('excluded.updated_at'),
+          host_run_id: eb.ref('excluded.host_run_id'),
+        })),
+      )
+      .execute();
+  }
+}

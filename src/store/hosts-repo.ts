@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import type { ResolvedHost } from '../types.js';
+import { chunk } from './chunk.js';
+import type { Database, NewHostRow } from './schema.js';
+
+/** 11 parameters a row: 200 rows stay well inside every dialect's parameter limit. */
+const HOSTS_PER_STATEMENT = 200;
+
+/**
+ * Upserts the configured hosts by name, so the store mirrors the YAML: a host disabled in the YAML becomes
+ * `enabled = 0` here too (hosts that left the YAML are kept, with their history).
+ * @returns name -> host id for every given host.
+ */
+export async function syncHosts(
+  db: Kysely<Database>,
+  hosts: readonly ResolvedHost[],
+  nowIso: string,
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  // One row per name (the last one wins): PostgreSQL rejects an upsert that touches the same row twice.
+  const rows = [...new Map(hosts.map((host) => [host.name, toHostRow(host, nowIso)])).values()];
+  if (rows.length === 0) return ids;
+  await db.transaction().execute(async (trx) => {
+    for (const batch of chunk(rows, HOSTS_PER_STATEMENT)) {
+      const saved = await trx
+        .insertInto('hosts')
+        .values(batch)
+        .onConflict((oc) =>
+          oc.column('name').doUpdateSet((eb) => ({
+            hostname: eb.ref('excluded.hostname'),
+            port: eb.ref('excluded.port'),
+            user: eb.ref('excluded.user'),
+            site: eb.ref('excluded.site'),
+            tags: eb.ref('excluded.tags'),
+            enabled: eb.ref('excluded.enabled'),
+            transport: eb.ref('excluded.transport'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returning(['id', 'name'])
+        .execute();
+      for (const row of saved) ids.set(row.name, row.id);
+    }
+  });
+  return ids;
+}
+
+function toHostRow(host: ResolvedHost, nowIso: string): NewHostRow {
+  return {
+    name: host.name,
+    hostname: host.hostname,
+    port: host.port,
+    user: host.user,
+    site: host.site,
+    tags: JSON.stringify(host.tags),
+    enabled: host.enabled ? 1 : 0,
+    transport: host.transport,
+    created_at: nowIso,
+    updated_at: nowIso,
+  };
+}

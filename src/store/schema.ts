@@ -1,0 +1,213 @@
+/**
+ * The typed shape of the store, shared by SQLite and PostgreSQL (see migrations/0001_initial.js).
+ *
+ * Portable column choices, so one set of repositories works on both dialects:
+ * - Timestamps are ISO-8601 UTC text from `Date.prototype.toISOString()` (`2026-01-02T03:04:05.678Z`). The format is
+ *   fixed-width, so text comparison and ORDER BY sort chronologically in both dialects, and no driver converts them.
+ * - Booleans are integer 0/1 (SQLite has no boolean type).
+ * - JSON is text, written with JSON.stringify and parsed by the repositories (SQLite has no json type; PostgreSQL
+ *   jsonb would come back parsed, the SQLite text would not).
+ * - Ids are `integer primary key autoincrement` on SQLite and `serial` on PostgreSQL; both come back as numbers.
+ * - Byte counts, line counts, inodes and offsets are `bigint` on PostgreSQL (`integer` is 64-bit on SQLite anyway);
+ *   openStore makes postgres.js parse int8, and therefore count(*), into a JS number.
+ * - Metric values are `double precision` on PostgreSQL and `real` (8-byte) on SQLite.
+ * Columns are snake_case as stored; repositories map rows to the camelCase stage types in ../types.ts.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { HealthStatus, HostRunStatus, Severity } from '../types.js';
+
+/** ISO-8601 UTC text, as produced by `toISOString()`. */
+export type IsoTimestamp = string;
+/** A JSON document stored as text. */
+export type JsonText = string;
+/** 0 = false, 1 = true. */
+export type IntBoolean = number;
+
+/** Lifecycle of one pass. `failed` also marks a pass found still `running` after its process died. */
+export type RunStatus = 'running' | 'complete' | 'timed_out' | 'failed';
+
+/** A configured host; synced from the YAML at the start of every pass. */
+export interface HostTable {
+  id: Generated<number>;
+  /** Unique config name. */
+  name: string;
+  hostname: string;
+  port: number;
+  user: string;
+  site: string | null;
+  /** JSON array of strings. */
+  tags: JsonText;
+  enabled: IntBoolean;
+  transport: 'ssh' | 'local';
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+  /** When the host was last reachable. */
+  last_seen: IsoTimestamp | null;
+  last_report_sent: IsoTimestamp | null;
+}
+
+/** One `dthostmon run` pass. */
+export interface RunTable {
+  id: Generated<number>;
+  started_at: IsoTimestamp;
+  finished_at: IsoTimestamp | null;
+  status: RunStatus;
+  /** Hostname of the machine that ran the pass. */
+  runner: string;
+  pid: number;
+  host_count: number;
+  hosts_ok: number;
+  hosts_failed: number;
+  duration_ms: number | null;
+}
+
+/** The outcome of one host in one pass. */
+export interface HostRunTable {
+  id: Generated<number>;
+  run_id: number;
+  host_id: number;
+  started_at: IsoTimestamp;
+  finished_at: IsoTimestamp;
+  status: HostRunStatus;
+  error: string | null;
+  score: number | null;
+  previous_score: number | null;
+  health: HealthStatus | null;
+  /** JSON array of ScoreReason. */
+  reasons: JsonText;
+  findings_crit: number;
+  findings_warn: number;
+  findings_info: number;
+  log_bytes_read: number;
+  log_lines_read: number;
+  duration_ms: number;
+  report_path: string | null;
+  /** JSON HostFacts, null when the host could not be reached. */
+  facts: JsonText | null;
+  /** JSON array of LogSourceResult. */
+  log_sources: JsonText;
+  /** JSON array of CollectFailure. */
+  failures: JsonText;
+}
+
+export interface FindingTable {
+  id: Generated<number>;
+  host_run_id: number;
+  run_id: number;
+  host_id: number;
+  /** A FindingCategory; kept as text so a new category needs no migration. */
+  category: string;
+  severity: Severity;
+  rule_id: string;
+  title: string;
+  key: string;
+  subject: string | null;
+  count: number;
+  /** JSON array of Evidence. */
+  evidence: JsonText;
+  recommendation: string | null;
+  created_at: IsoTimestamp;
+}
+
+/** Narrow metric rows for trends: one value per name (`disk.used_percent`) and label (mount point or ''). */
+export interface MetricTable {
+  id: Generated<number>;
+  host_id: number;
+  host_run_id: number;
+  collected_at: IsoTimestamp;
+  name: string;
+  label: string;
+  value: number;
+}
+
+/** The last known state of a host by kind (`facts`, `users`), for change detection. */
+export interface BaselineTable {
+  id: Generated<number>;
+  host_id: number;
+  kind: string;
+  data: JsonText;
+  updated_at: IsoTimestamp;
+  /** Null once retention removed the host run that wrote it. */
+  host_run_id: number | null;
+}
+
+/** Log byte cursors, one per host and file. */
+export interface CursorTable {
+  id: Generated<number>;
+  host_id: number;
+  path: string;
+  inode: number;
+  offset: number;
+  fingerprint: string;
+  fingerprint_len: number;
+  updated_at: IsoTimestamp;
+  /** Null once retention removed the host run that wrote it. */
+  host_run_id: number | null;
+}
+
+/** Append-only (enforced by database triggers): who did what, when. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: IsoTimestamp;
+  /** `run`, `serve`, `setup`, a user name, ... */
+  actor: string;
+  /** `host.collected`, `host.failed`, ... */
+  action: string;
+  host_id: number | null;
+  run_id: number | null;
+  /** JSON object. Never holds a secret. */
+  detail: JsonText;
+}
+
+/** At most one row per lock name; see pass-lock.ts. */
+export interface PassLockTable {
+  name: string;
+  /** Hostname of the machine holding the lock. */
+  owner_host: string;
+  owner_pid: number;
+  acquired_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+}
+
+/** Every table of the store, for `Kysely<Database>`. */
+export interface Database {
+  hosts: HostTable;
+  runs: RunTable;
+  host_runs: HostRunTable;
+  findings: FindingTable;
+  metrics: MetricTable;
+  baselines: BaselineTable;
+  cursors: CursorTable;
+  audit_log: AuditLogTable;
+  pass_lock: PassLockTable;
+}
+
+export type HostRow = Selectable<HostTable>;
+export type NewHostRow = Insertable<HostTable>;
+export type HostUpdate = Updateable<HostTable>;
+
+export type RunRow = Selectable<RunTable>;
+export type NewRunRow = Insertable<RunTable>;
+export type RunUpdate = Updateable<RunTable>;
+
+export type HostRunRow = Selectable<HostRunTable>;
+export type NewHostRunRow = Insertable<HostRunTable>;
+export type HostRunUpdate = Updateable<HostRunTable>;
+
+export type FindingRow = Selectable<FindingTable>;
+export type NewFindingRow = Insertable<FindingTable>;
+
+export type MetricRow = Selectable<MetricTable>;
+export type NewMetricRow = Insertable<MetricTable>;
+
+export type BaselineRow = Selectable<BaselineTable>;
+export type NewBaselineRow = Insertable<BaselineTable>;
+
+export type CursorRow = Selectable<CursorTable>;
+export type NewCursorRow = Insertable<CursorTable>;
+
+export type AuditLogRow = Selectable<AuditLogTable>;
+export type NewAuditLogRow = Insertable<AuditLogTable>;
+
+export type PassLockRow = Selectable<PassLockTable>;
+export type NewPassLockRow = Insertable<PassLockTable>;

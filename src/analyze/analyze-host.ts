@@ -1,0 +1,67 @@
+import type { Finding, HostAnalysis, HostSnapshot, PreviousHostState, ResolvedHost } from '../types.js';
+import { applyLogRules } from './log-rules.js';
+import { compareFindings } from './order.js';
+import { createRedactor } from './redact.js';
+import { resourceFindings } from './resources.js';
+import { buildRuleIndex, LOG_RULES, type RuleIndex } from './rules/index.js';
+import { scoreHost } from './score.js';
+
+export interface AnalyzeOptions {
+  /** Config secrets, masked wherever they appear in evidence. */
+  secrets: string[];
+  /** Rule set to apply; the built-in registry by default. */
+  rules?: RuleIndex;
+}
+
+const FAILED_SOURCE_STATUSES = new Set(['missing', 'unreadable', 'error']);
+
+/** One `collect.source_failed` (info) per collection failure and per log source that could not be read. */
+function sourceFailures(snapshot: HostSnapshot, redact: (line: string) => string): Finding[] {
+  const findings: Finding[] = [];
+  const add = (source: string, title: string, note: string): void => {
+    const subject = redact(source);
+    findings.push({
+      category: 'collect.source_failed',
+      severity: 'info',
+      ruleId: 'collect.source_failed',
+      title: redact(title),
+      key: `collect.source_failed:${subject}`,
+      subject,
+      count: 1,
+      evidence: [{ source: subject, lines: [redact(note)] }],
+    });
+  };
+  for (const failure of snapshot.failures) {
+    add(failure.source, `Could not collect ${failure.source}`, failure.message);
+  }
+  for (const result of snapshot.logSources) {
+    if (!FAILED_SOURCE_STATUSES.has(result.status)) continue;
+    add(result.path, `Log ${result.path} is ${result.status}`, result.note ?? result.status);
+  }
+  return findings;
+}
+
+/**
+ * Analyzes one host's snapshot: log rules over the new lines, resource bands over the facts, one
+ * `collect.source_failed` per failure, then the health score. Pure: everything comes in as arguments.
+ *
+ * Findings are ordered by severity (crit first), category, then subject. `previous` is the stored state of the
+ * host; the v1 rules are stateless and do not read it (change detection will). For an unreachable host the score
+ * is still computed here, but the caller must report null for it.
+ */
+export function analyzeHost(
+  host: ResolvedHost,
+  snapshot: HostSnapshot,
+  _previous: PreviousHostState,
+  options: AnalyzeOptions,
+): HostAnalysis {
+  const redact = createRedactor(options.secrets);
+  const rules = options.rules ?? buildRuleIndex(LOG_RULES);
+  const findings = [
+    ...applyLogRules(snapshot.logs, rules, host.thresholds, options.secrets),
+    ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
+    ...sourceFailures(snapshot, redact),
+  ].sort(compareFindings);
+  const { score, status, reasons } = scoreHost(findings, snapshot.facts, host.resourceThresholds);
+  return { findings, score, status, reasons };
+}

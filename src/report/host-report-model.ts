@@ -1,0 +1,206 @@
+import { classifyBand, classifyLoad, isAlwaysFullMount, loadPercent } from '../analyze/resources.js';
+import type {
+  BandName,
+  Finding,
+  FindingCategory,
+  HealthStatus,
+  HostAnalysis,
+  HostFacts,
+  HostSnapshot,
+  LogSourceStatus,
+  PreviousHostState,
+  ResolvedHost,
+  ResourceThresholds,
+  ScoreReason,
+  Severity,
+} from '../types.js';
+import { formatUtc } from './format.js';
+
+/** One resource value with the configured band it falls in. */
+export interface BandedValue {
+  percent: number | null;
+  band: BandName | 'unknown';
+}
+
+export interface ReportEvidence {
+  source: string;
+  lines: string[];
+  values: Array<{ name: string; value: string | number }>;
+}
+
+export interface ReportFinding {
+  title: string;
+  category: FindingCategory;
+  severity: Severity;
+  subject: string | null;
+  count: number;
+  recommendation: string | null;
+  evidence: ReportEvidence[];
+}
+
+export interface ReportDisk extends BandedValue {
+  mount: string;
+  filesystem: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availBytes: number;
+}
+
+export interface ReportHealth {
+  cpu: BandedValue & { cores: number };
+  memory: BandedValue & { totalBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number };
+  load: BandedValue & { one: number; five: number; fifteen: number };
+  disks: ReportDisk[];
+}
+
+export interface ReportLogSource {
+  path: string;
+  pattern: string;
+  status: LogSourceStatus;
+  bytesRead: number;
+  linesRead: number;
+  skippedBytes: number;
+  note: string | null;
+  /** Findings with evidence from this source. */
+  findingCount: number;
+}
+
+/** Everything the host report template shows; plain data, no wording (that lives in the template). */
+export interface HostReportModel {
+  /** `YYYY-MM-DD HH:MM:SS UTC`. */
+  generatedAt: string;
+  host: { name: string; site: string | null; tags: string[]; address: string; transport: 'ssh' | 'local' };
+  /** What the host says about itself; null when facts could not be collected. */
+  system: { hostname: string; os: string; kernel: string; uptimeSeconds: number } | null;
+  reachable: boolean;
+  score: {
+    value: number | null;
+    status: HealthStatus | null;
+    previous: number | null;
+    /** value - previous, when both exist. */
+    change: number | null;
+    reasons: ScoreReason[];
+  };
+  counts: { critical: number; warnings: number; info: number };
+  critical: ReportFinding[];
+  warnings: ReportFinding[];
+  /** Info findings, except collection failures (those are the collection notes). */
+  nonCritical: ReportFinding[];
+  health: ReportHealth | null;
+  logSources: ReportLogSource[];
+  collectionNotes: Array<{ source: string; message: string }>;
+}
+
+export interface HostReportInput {
+  host: ResolvedHost;
+  snapshot: HostSnapshot;
+  analysis: HostAnalysis;
+  previous: PreviousHostState;
+  generatedAt: Date;
+}
+
+function toReportFinding(f: Finding): ReportFinding {
+  return {
+    title: f.title,
+    category: f.category,
+    severity: f.severity,
+    subject: f.subject ?? null,
+    count: f.count,
+    recommendation: f.recommendation ?? null,
+    evidence: f.evidence.map((e) => ({
+      source: e.source,
+      lines: e.lines ?? [],
+      values: Object.entries(e.values ?? {}).map(([name, value]) => ({ name, value })),
+    })),
+  };
+}
+
+function buildHealth(facts: HostFacts, thresholds: ResourceThresholds): ReportHealth {
+  const load = loadPercent(facts);
+  const cpu = facts.cpu.usedPercent;
+  return {
+    cpu: { percent: cpu, band: cpu === null ? 'unknown' : classifyBand(cpu, thresholds), cores: facts.cpu.cores },
+    memory: {
+      percent: facts.memory.usedPercent,
+      band: classifyBand(facts.memory.usedPercent, thresholds),
+      totalBytes: facts.memory.totalBytes,
+      availableBytes: facts.memory.availableBytes,
+      swapTotalBytes: facts.memory.swapTotalBytes,
+      swapUsedBytes: facts.memory.swapUsedBytes,
+    },
+    load: {
+      percent: load,
+      band: load === null ? 'unknown' : classifyLoad(load, thresholds),
+      one: facts.load.one,
+      five: facts.load.five,
+      fifteen: facts.load.fifteen,
+    },
+    disks: facts.disks
+      .filter((d) => !isAlwaysFullMount(d))
+      .map((d) => ({
+        mount: d.mount,
+        filesystem: d.filesystem,
+        sizeBytes: d.sizeBytes,
+        usedBytes: d.usedBytes,
+        availBytes: d.availBytes,
+        percent: d.usedPercent,
+        band: classifyBand(d.usedPercent, thresholds),
+      })),
+  };
+}
+
+function findingsBySource(findings: readonly Finding[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const f of findings) {
+    if (f.category === 'collect.source_failed') continue;
+    for (const source of new Set(f.evidence.map((e) => e.source))) counts.set(source, (counts.get(source) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Builds the data of one host report (layout of the original's host report, section 9.2, filled with real data):
+ * header, score and its change with reasons, critical issues, system health with bands, warnings, log review per
+ * source, collection notes, non-critical items. Pure. Evidence is already redacted by analysis.
+ */
+export function buildHostReportModel(input: HostReportInput): HostReportModel {
+  const { host, snapshot, analysis, previous, generatedAt } = input;
+  const facts = snapshot.facts;
+  const score = snapshot.reachable ? analysis.score : null;
+  const bySource = findingsBySource(analysis.findings);
+  const of = (severity: Severity): Finding[] => analysis.findings.filter((f) => f.severity === severity);
+  const info = of('info');
+  return {
+    generatedAt: formatUtc(generatedAt),
+    host: { name: host.name, site: host.site, tags: [...host.tags], address: host.hostname, transport: host.transport },
+    system: facts
+      ? { hostname: facts.hostname, os: facts.os.prettyName || facts.os.name, kernel: facts.kernel, uptimeSeconds: facts.uptimeSeconds }
+      : null,
+    reachable: snapshot.reachable,
+    score: {
+      value: score,
+      status: snapshot.reachable ? analysis.status : null,
+      previous: previous.lastScore,
+      change: score !== null && previous.lastScore !== null ? score - previous.lastScore : null,
+      reasons: snapshot.reachable ? analysis.reasons : [],
+    },
+    counts: { critical: of('crit').length, warnings: of('warn').length, info: info.length },
+    critical: of('crit').map(toReportFinding),
+    warnings: of('warn').map(toReportFinding),
+    nonCritical: info.filter((f) => f.category !== 'collect.source_failed').map(toReportFinding),
+    health: facts ? buildHealth(facts, host.resourceThresholds) : null,
+    logSources: snapshot.logSources.map((s) => ({
+      path: s.path,
+      pattern: s.pattern,
+      status: s.status,
+      bytesRead: s.bytesRead,
+      linesRead: s.linesRead,
+      skippedBytes: s.skippedBytes,
+      note: s.note ?? null,
+      findingCount: bySource.get(s.path) ?? 0,
+    })),
+    collectionNotes: info
+      .filter((f) => f.category === 'collect.source_failed')
+      .map((f) => ({ source: f.subject ?? f.key, message: f.evidence[0]?.lines?.[0] ?? f.title })),
+  };
+}

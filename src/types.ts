@@ -142,6 +142,8 @@ export interface ResolvedHost {
   resourceThresholds: ResourceThresholds;
   thresholds: AlertThresholds;
   reportFrequency: string;
+  /** Who gets this host's alerts (`alert_recipients`, inherited global email -> site -> host). */
+  alertRecipients: string[];
   /** Where each resolved key came from (`port` -> `site`, ...). */
   origin: Record<string, Origin>;
 }

@@ -1,0 +1,139 @@
+/**
+ * Loading a config: read -> parse YAML (located) -> substitute `${VAR}` per value -> validate the
+ * schema -> cross-field rules -> resolve hosts. Every problem found along the way is reported at
+ * once in one ConfigError, each as `file:line:col path: message`.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, formatProblem, type ConfigProblem } from '../errors.js';
+import type { LoadedConfig } from './types.js';
+import { formatPath, type PathSegment } from './config-path.js';
+import { readEnvironment, substituteValue, type Environment } from './env.js';
+import { issuesToProblems, problemAt, sortProblems, type ProblemSource } from './issues.js';
+import { collectSecrets, redactText } from './mask.js';
+import { resolveHosts } from './resolve.js';
+import { checkRules } from './rules.js';
+import { configSchema } from './schema.js';
+import { resolvePassSettings, resolveStoreSettings } from './settings.js';
+import { readYamlTree, type SourceMessage } from './yaml-tree.js';
+
+export interface LoadOptions {
+  /** Environment for `${VAR}` (default: process.env); a `.env` beside the config adds to it. */
+  env?: Environment;
+  /** Home directory for `~` (default: os.homedir()). */
+  homeDir?: string;
+}
+
+/** Keys the runtime ignores: an unset variable there is only a warning (the original's example uses one). */
+const IGNORED_PATHS = new Set(['global.monitor_interval']);
+
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'config file not found';
+  if (code === 'EACCES' || code === 'EPERM') return 'config file is not readable (permission denied)';
+  if (code === 'EISDIR') return 'is a directory, not a config file';
+  return `cannot read config file: ${(err as Error).message}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Null means "not set" except for a site id (an empty site) and key_path (null = agent only). */
+function keepNull(path: PathSegment[]): boolean {
+  return (path.length === 2 && path[0] === 'sites') || path[path.length - 1] === 'key_path';
+}
+
+/**
+ * Validates config `text` as if read from `file` (shown in messages; relative paths in the config
+ * resolve against its directory). Returns a frozen LoadedConfig or throws ConfigError.
+ */
+export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+  const path = resolve(file);
+  const dir = dirname(path);
+  const homeDir = options.homeDir ?? homedir();
+  const environment = readEnvironment(dir, options.env ?? process.env);
+  const substitutionErrors: SourceMessage[] = [];
+  const substitutionWarnings: SourceMessage[] = [];
+  const failedPaths = new Set<string>();
+
+  const tree = readYamlTree(text, {
+    keepNull,
+    onScalar: (value, at, offset) => {
+      const result = substituteValue(value, environment.env);
+      if (!result.malformed && result.missing.length === 0) return result.hadReference && result.value === '' ? null : result.value;
+      const id = formatPath(at);
+      failedPaths.add(id);
+      const names = [...new Set(result.missing)];
+      const message =
+        result.malformed ??
+        (names.length === 1
+          ? `environment variable ${names[0]} is not set (set it, add it to .env beside the config, or write \${${names[0]}:-default})`
+          : `environment variables ${names.join(', ')} are not set`);
+      (IGNORED_PATHS.has(id) ? substitutionWarnings : substitutionErrors).push({ offset, path: at, message });
+      // Keep the text so later checks see the key as set and do not pile up follow-on errors.
+      return value;
+    },
+  });
+  const source: ProblemSource = { file, tree };
+  const located = (m: SourceMessage): ConfigProblem => problemAt(source, tree.position(m.offset), m.path, m.message);
+  const raw = tree.value ?? {};
+  const secrets = collectSecrets(raw);
+  const redact = (p: ConfigProblem): ConfigProblem => ({ ...p, message: redactText(p.message, secrets) });
+  const fail = (problems: ConfigProblem[]): never => {
+    throw new ConfigError(sortProblems(problems.map(redact)));
+  };
+
+  if (tree.errors.length > 0) fail([...tree.errors.map(located), ...substitutionErrors.map(located)]);
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    fail([problemAt(source, tree.valuePosition([]), [], 'expected a map of sections (global, database, email, ssh, sites, hosts, ...)')]);
+  }
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  const schemaProblems = parsed.success ? [] : issuesToProblems(parsed.error.issues, configSchema, source);
+  const rules = checkRules(raw, source);
+  const notAfterFailedSubstitution = (p: ConfigProblem) => !failedPaths.has(p.path);
+  const errors = [
+    ...substitutionErrors.map(located),
+    ...schemaProblems.filter(notAfterFailedSubstitution),
+    ...rules.errors.filter(notAfterFailedSubstitution),
+  ];
+  if (!parsed.success) fail(errors.length > 0 ? errors : schemaProblems);
+  if (errors.length > 0) fail(errors);
+  const document = parsed.data as NonNullable<typeof parsed.data>;
+
+  const warnings = [
+    ...environment.warnings,
+    ...sortProblems([...tree.warnings.map(located), ...substitutionWarnings.map(located), ...rules.warnings].map(redact)).map(
+      formatProblem,
+    ),
+  ];
+  return deepFreeze({
+    path,
+    dir,
+    document: document as unknown as Record<string, unknown>,
+    pass: resolvePassSettings(document, dir, homeDir),
+    store: resolveStoreSettings(document.database, dir, homeDir),
+    hosts: resolveHosts(document, dir, homeDir),
+    warnings,
+    secrets: collectSecrets(document),
+  });
+}
+
+/**
+ * Reads and validates the config file at `path` (see loadConfigText). A missing or unreadable
+ * file is a ConfigError with one line.
+ */
+export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file: path, path: '', message: readFailure(err) }]);
+  }
+  return loadConfigText(text, path, options);
+}

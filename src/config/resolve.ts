@@ -1,0 +1,150 @@
+/**
+ * Resolves every host's settings global -> site -> host (the lower level wins) and records in
+ * `origin` which level each value came from, so `dthostmon config` can explain a setting.
+ */
+import type { AlertThresholds, BandName, Origin, ResolvedHost, ResourceThresholds } from '../types.js';
+import type { ConfigDocument, HostEntry, SiteEntry } from './schema.js';
+import { DEFAULT_ALERT_THRESHOLDS, DEFAULT_RESOURCE_THRESHOLDS } from './schema-thresholds.js';
+import { resolveConfigPath } from './paths.js';
+
+/**
+ * A resolved host plus the settings src/types.ts has no field for yet. It is a ResolvedHost, so
+ * stages that only know ResolvedHost keep working.
+ */
+export interface ConfiguredHost extends ResolvedHost {
+  /** Alert email recipients: host, then site, then `email.alert_recipients`. */
+  alertRecipients: string[];
+}
+
+/** Defaults of the inheritable settings (documented in docs/configuration.md). */
+export const HOST_DEFAULTS = {
+  port: 22,
+  user: '',
+  transport: 'ssh' as ResolvedHost['transport'],
+  rootfs: '/',
+  logs: ['/var/log/syslog', '/var/log/auth.log'],
+  keyPath: '~/.ssh/id_ed25519',
+  connectTimeoutSeconds: 10,
+  commandTimeoutSeconds: 60,
+  logMaxBytes: 8 * 1024 * 1024,
+  reportFrequency: 'daily',
+};
+
+type Levels = [host: Partial<SiteEntry> & Partial<HostEntry>, site: Partial<SiteEntry>, global: Partial<SiteEntry>];
+const LEVEL_NAMES: Origin[] = ['host', 'site', 'global'];
+
+/** The first level (host, site, global) that sets the value, else the default. */
+function pick<T>(values: (T | undefined)[], fallback: T): [T, Origin] {
+  for (const [i, value] of values.entries()) {
+    if (value !== undefined) return [value, LEVEL_NAMES[i] as Origin];
+  }
+  return [fallback, 'default'];
+}
+
+/** `logs` and `log_paths` of one level, merged (the original sync wrote `log_paths`: GAP-S2). */
+function levelLogs(level: Partial<SiteEntry>): string[] | undefined {
+  if (level.logs === undefined && level.log_paths === undefined) return undefined;
+  return [...new Set([...(level.logs ?? []), ...(level.log_paths ?? [])])];
+}
+
+function resolveBands(levels: Levels, origin: Record<string, Origin>): ResourceThresholds {
+  const out = { ...DEFAULT_RESOURCE_THRESHOLDS };
+  for (const band of Object.keys(DEFAULT_RESOURCE_THRESHOLDS) as BandName[]) {
+    const [value, from] = pick(
+      levels.map((l) => l.resource_thresholds?.[band]),
+      DEFAULT_RESOURCE_THRESHOLDS[band],
+    );
+    out[band] = { ...value };
+    origin[`resourceThresholds.${band}`] = from;
+  }
+  return out;
+}
+
+function resolveAlertThresholds(
+  levels: [HostEntry['thresholds'], SiteEntry['thresholds'], ConfigDocument['thresholds']],
+  origin: Record<string, Origin>,
+): AlertThresholds {
+  const keys: [keyof AlertThresholds, 'cpu_percent' | 'memory_percent' | 'disk_percent' | 'failed_login_attempts'][] = [
+    ['cpuPercent', 'cpu_percent'],
+    ['memoryPercent', 'memory_percent'],
+    ['diskPercent', 'disk_percent'],
+    ['failedLoginAttempts', 'failed_login_attempts'],
+  ];
+  const out = { ...DEFAULT_ALERT_THRESHOLDS };
+  for (const [field, key] of keys) {
+    const [value, from] = pick(levels.map((l) => l?.[key]), DEFAULT_ALERT_THRESHOLDS[field]);
+    out[field] = value;
+    origin[`thresholds.${field}`] = from;
+  }
+  return out;
+}
+
+function resolveEnabled(host: HostEntry, site: Partial<SiteEntry>): [boolean, Origin] {
+  // A disabled site disables its hosts whatever they say; otherwise the lower level wins.
+  if (host.enabled === false) return [false, 'host'];
+  if (site.enabled === false) return [false, 'site'];
+  return pick([host.enabled, site.enabled], true);
+}
+
+function resolveOne(doc: ConfigDocument, host: HostEntry, configDir: string, homeDir: string): ConfiguredHost {
+  const site: Partial<SiteEntry> = (host.site !== undefined ? doc.sites[host.site] : undefined) ?? {};
+  const levels: Levels = [host, site, doc.global];
+  const origin: Record<string, Origin> = {};
+  const take = <T>(name: string, values: (T | undefined)[], fallback: T): T => {
+    const [value, from] = pick(values, fallback);
+    origin[name] = from;
+    return value;
+  };
+
+  const transport = take('transport', levels.map((l) => l.transport), HOST_DEFAULTS.transport);
+  const hostname = take('hostname', [host.hostname], transport === 'local' ? 'localhost' : '');
+  const keyPath = take<string | null>(
+    'ssh.keyPath',
+    [host.key_path, site.key_path, doc.ssh.key_path],
+    HOST_DEFAULTS.keyPath,
+  );
+  const connectTimeoutSeconds = take(
+    'ssh.connectTimeoutMs',
+    [undefined, undefined, doc.ssh.connect_timeout ?? doc.ssh.timeout],
+    HOST_DEFAULTS.connectTimeoutSeconds,
+  );
+  const [enabled, enabledFrom] = resolveEnabled(host, site);
+  origin.enabled = enabledFrom;
+  const tags = [...new Set([...(site.tags ?? []), ...(host.tags ?? [])])];
+  origin.tags = host.tags !== undefined ? 'host' : site.tags !== undefined ? 'site' : 'default';
+
+  return {
+    name: host.name,
+    hostname,
+    port: take('port', levels.map((l) => l.port), HOST_DEFAULTS.port),
+    user: take('user', levels.map((l) => l.user), HOST_DEFAULTS.user),
+    site: host.site ?? null,
+    tags,
+    enabled,
+    transport,
+    rootfs: take('rootfs', levels.map((l) => l.rootfs), HOST_DEFAULTS.rootfs),
+    logs: take('logs', levels.map(levelLogs), HOST_DEFAULTS.logs),
+    ssh: {
+      keyPath: keyPath === null ? null : resolveConfigPath(configDir, keyPath, homeDir),
+      connectTimeoutMs: Math.round(connectTimeoutSeconds * 1000),
+    },
+    commandTimeoutMs: Math.round(
+      take('commandTimeoutMs', levels.map((l) => l.command_timeout), HOST_DEFAULTS.commandTimeoutSeconds) * 1000,
+    ),
+    logMaxBytesPerPass: take('logMaxBytesPerPass', levels.map((l) => l.log_max_bytes), HOST_DEFAULTS.logMaxBytes),
+    resourceThresholds: resolveBands(levels, origin),
+    thresholds: resolveAlertThresholds([host.thresholds, site.thresholds, doc.thresholds], origin),
+    reportFrequency: take('reportFrequency', levels.map((l) => l.report_frequency), HOST_DEFAULTS.reportFrequency),
+    alertRecipients: take('alertRecipients', [host.alert_recipients, site.alert_recipients, doc.email?.alert_recipients], []),
+    origin,
+  };
+}
+
+/**
+ * Every host of a validated document, in file order, disabled ones included (the original dropped
+ * them before its DB sync, so a host disabled in YAML stayed enabled in the DB: GAP-R2).
+ * Relative key paths resolve against `configDir`; `~` is `homeDir`.
+ */
+export function resolveHosts(doc: ConfigDocument, configDir: string, homeDir: string): ConfiguredHost[] {
+  return doc.hosts.map((host) => resolveOne(doc, host, configDir, homeDir));
+}

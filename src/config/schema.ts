@@ -1,0 +1,158 @@
+/**
+ * The whole dthostmon.yaml, as a strict zod schema. It accepts every key of the original
+ * dthostmon (including those its sync-config writes) and the keys we add. The `.describe()` texts
+ * are the field documentation (they become the JSON Schema for editors), so keep them accurate.
+ */
+import { z } from 'zod';
+import { describeValue } from './config-path.js';
+import { hostsSchema, inheritableShape, siteEntrySchema, siteKeySchema } from './schema-hosts.js';
+import {
+  boolean,
+  integer,
+  nonEmptyText,
+  oneOf,
+  seconds,
+  secondsList,
+  text,
+  textList,
+} from './schema-primitives.js';
+import { alertThresholdsSchema } from './schema-thresholds.js';
+
+export const DEFAULT_PREFERRED_MODELS = [
+  'grok/grok-beta',
+  'anthropic/claude-3-5-sonnet',
+  'openai/gpt-4',
+  'ollama/llama3.1',
+];
+
+const globalSchema = z
+  .strictObject({
+    log_level: oneOf(['debug', 'info', 'warn', 'warning', 'error', 'critical'])
+      .default('info')
+      .describe('Log verbosity: debug, info, warn(ing), error, critical. Default info.'),
+    monitor_interval: text()
+      .optional()
+      .describe('Accepted and ignored: cron schedules `dthostmon run`; each run is one bounded pass.'),
+    max_concurrent_hosts: integer(1, 1000).default(5).describe('Hosts collected at the same time. Default 5.'),
+    retry_attempts: integer(0, 10)
+      .optional()
+      .describe('Extra connection attempts per host and pass. Default ssh.max_retries, else 3.'),
+    retry_backoff: secondsList()
+      .default([1, 2, 4])
+      .describe('Seconds to wait before each retry; the last value repeats. Default [1, 2, 4].'),
+    pass_timeout: seconds().default(300).describe('Deadline of one whole pass, in seconds. Default 300.'),
+    reports_dir: nonEmptyText()
+      .default('reports')
+      .describe('Directory of host reports, relative to the config directory. Default "reports".'),
+    templates_dir: nonEmptyText()
+      .optional()
+      .describe('Directory of templates overriding the built-in ones by name, relative to the config directory.'),
+    ...inheritableShape,
+  })
+  .describe('Pass settings, and defaults for every host (port, user, transport, rootfs, logs, ...).');
+
+const databaseSchema = z
+  .strictObject({
+    type: oneOf(['sqlite', 'postgres', 'postgresql'])
+      .optional()
+      .describe('sqlite or postgres. Default: postgres when url or host is set, else sqlite.'),
+    path: nonEmptyText()
+      .optional()
+      .describe('SQLite file, relative to the config directory. Default "dthostmon.db".'),
+    url: nonEmptyText().optional().describe('PostgreSQL URL (postgres://user:password@host:port/name).'),
+    host: nonEmptyText().optional().describe('PostgreSQL host; setting it selects PostgreSQL.'),
+    port: integer(1, 65535).default(5432).describe('PostgreSQL port. Default 5432.'),
+    name: nonEmptyText().default('dthostmon').describe('PostgreSQL database name. Default "dthostmon".'),
+    user: nonEmptyText().optional().describe('PostgreSQL user.'),
+    password: text().optional().describe('PostgreSQL password (URL-encoded for you).'),
+  })
+  .describe('The store. Without this section: SQLite file dthostmon.db beside the config.');
+
+const emailSchema = z
+  .strictObject({
+    smtp_host: nonEmptyText().optional().describe('SMTP server. Without it no email is sent.'),
+    smtp_port: integer(1, 65535).default(587).describe('SMTP port. Default 587.'),
+    smtp_auth_user: text().optional().describe('SMTP user name.'),
+    smtp_auth_password: text().optional().describe('SMTP password.'),
+    smtp_auth_required: boolean().default(true).describe('Log in to the SMTP server. Default true.'),
+    use_tls: boolean().default(true).describe('Use TLS (STARTTLS, or implicit TLS on port 465). Default true.'),
+    from_address: text().optional().describe('From address.'),
+    reply_to_address: text().optional().describe('Reply-To address. Default from_address.'),
+    alert_recipients: textList({ splitCommas: true })
+      .default([])
+      .describe('Alert recipients (and the default for hosts and sites).'),
+    report_recipients: textList({ splitCommas: true })
+      .optional()
+      .describe('Report recipients. Default alert_recipients.'),
+  })
+  .describe('Outgoing email for alerts and reports.');
+
+const pushoverSchema = z
+  .strictObject({
+    enabled: boolean().default(false).describe('Send alerts through Pushover. Default false.'),
+    api_token: text().optional().describe('Pushover application token (required when enabled).'),
+    user_key: text().optional().describe('Pushover user or group key (required when enabled).'),
+  })
+  .describe('Pushover push notifications for alerts.');
+
+const opencodeSchema = z
+  .strictObject({
+    host: nonEmptyText().default('localhost').describe('OpenCode server host. Default localhost.'),
+    port: integer(1, 65535).default(4096).describe('OpenCode server port. Default 4096.'),
+    auto_start: boolean().default(true).describe('Start a local OpenCode server when none answers. Default true.'),
+    preferred_models: textList({ splitCommas: false })
+      .default(DEFAULT_PREFERRED_MODELS)
+      .describe('provider/model ids to try, in order.'),
+  })
+  .describe('OpenCode server used for the optional AI analysis.');
+
+const aiSchema = z
+  .strictObject({ opencode: opencodeSchema.prefault({}) })
+  .describe('Optional AI analysis of the findings.');
+
+const sshSchema = z
+  .strictObject({
+    key_path: text()
+      .nullable()
+      .optional()
+      .describe('Private key for every host (~ expanded, relative to the config directory). Default ~/.ssh/id_ed25519; null = agent only.'),
+    timeout: seconds().optional().describe('The original connect timeout, in seconds; connect_timeout wins.'),
+    connect_timeout: seconds().optional().describe('Connect timeout, in seconds. Default timeout, else 10.'),
+    max_retries: integer(0, 10).optional().describe('Connection retries; global.retry_attempts wins. Default 3.'),
+  })
+  .describe('SSH settings shared by every host.');
+
+const apiSchema = z
+  .strictObject({
+    port: integer(1, 65535).default(8080).describe('HTTP port of `dthostmon serve`. Default 8080.'),
+    api_key: text().optional().describe('Key that API clients must send; `serve` refuses to start without it.'),
+    enable_docs: boolean().default(true).describe('Serve the API documentation page. Default true.'),
+  })
+  .describe('The optional read-only HTTP API (`dthostmon serve`).');
+
+/** The complete config file. */
+export const configSchema = z
+  .strictObject({
+    global: globalSchema.prefault({}),
+    database: databaseSchema.optional(),
+    email: emailSchema.optional(),
+    pushover: pushoverSchema.prefault({}),
+    ai: aiSchema.prefault({}),
+    ssh: sshSchema.prefault({}),
+    api: apiSchema.prefault({}),
+    sites: z
+      .record(siteKeySchema, siteEntrySchema, {
+        error: (issue) => `expected a map of sites (id: settings), got ${describeValue(issue.input)}`,
+      })
+      .prefault({})
+      .describe('Sites by id (sNN-name): host defaults per site.'),
+    hosts: hostsSchema.prefault([]).describe('The monitored hosts.'),
+    thresholds: alertThresholdsSchema.optional(),
+  })
+  .describe('dthostmon configuration (dthostmon.yaml).');
+
+/** The validated document, defaults applied. */
+export type ConfigDocument = z.output<typeof configSchema>;
+export type HostEntry = ConfigDocument['hosts'][number];
+export type SiteEntry = ConfigDocument['sites'][string];
+export type GlobalSection = ConfigDocument['global'];

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HostFacts, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost, ResourceThresholds } from '../../../src/types.js';
+import type { HostFacts, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../../../src/types.js';
+import { DEFAULT_BANDS, makeHost as baseHost } from '../../helpers/host.js';
 
 /** Test fixtures root (`test/fixtures`). */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
@@ -10,13 +11,7 @@ export function readFixture(...parts: string[]): string {
   return readFileSync(join(FIXTURES, ...parts), 'utf8');
 }
 
-/** The original's default bands: 0-30, 31-60, 61-89, 90-100. */
-export const DEFAULT_BANDS: ResourceThresholds = {
-  health: { low: 0, high: 30 },
-  info: { low: 31, high: 60 },
-  warning: { low: 61, high: 89 },
-  critical: { low: 90, high: 100 },
-};
+export { DEFAULT_BANDS };
 
 const TRADITIONAL = /^[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} (\S+) (.*)$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\S+ (\S+) (.*)$/;
@@ -49,26 +44,12 @@ export function recordsFromLog(text: string, source: string): LogRecord[] {
 }
 
 export function makeHost(overrides: Partial<ResolvedHost> = {}): ResolvedHost {
-  return {
-    name: 'web-01',
-    hostname: '10.0.0.5',
-    port: 22,
-    user: 'dtmon',
+  return baseHost({
     site: 's01-home',
     tags: ['web', 'prod'],
-    enabled: true,
-    transport: 'ssh',
-    rootfs: '/',
     logs: ['/var/log/auth.log', '/var/log/kern.log'],
-    ssh: { keyPath: null, connectTimeoutMs: 10000 },
-    commandTimeoutMs: 30000,
-    logMaxBytesPerPass: 8 * 1024 * 1024,
-    resourceThresholds: DEFAULT_BANDS,
-    thresholds: { cpuPercent: 80, memoryPercent: 85, diskPercent: 90, failedLoginAttempts: 5 },
-    reportFrequency: 'daily',
-    origin: {},
     ...overrides,
-  };
+  });
 }
 
 export function makeFacts(overrides: Partial<HostFacts> = {}): HostFacts {

@@ -1,32 +1,17 @@
 /** Plain stage data for the store tests: hosts, snapshots and analyses as the other stages produce them. */
+import { makeHost } from '../../helpers/host.js';
 import type { Finding, HostAnalysis, HostFacts, HostSnapshot, ResolvedHost } from '../../../src/types.js';
 
 export function sampleHost(name: string, overrides: Partial<ResolvedHost> = {}): ResolvedHost {
-  return {
+  return makeHost({
     name,
     hostname: `${name}.example.net`,
-    port: 22,
-    user: 'dtmon',
     site: 's01-lab',
     tags: ['web', 'prod'],
-    enabled: true,
-    transport: 'ssh',
-    rootfs: '/',
     logs: ['/var/log/auth.log'],
     ssh: { keyPath: '/opt/dthostmon/keys/id_ed25519', connectTimeoutMs: 10000 },
-    commandTimeoutMs: 30000,
-    logMaxBytesPerPass: 8 * 1024 * 1024,
-    resourceThresholds: {
-      health: { low: 0, high: 60 },
-      info: { low: 60, high: 80 },
-      warning: { low: 80, high: 90 },
-      critical: { low: 90, high: 100 },
-    },
-    thresholds: { cpuPercent: 90, memoryPercent: 90, diskPercent: 90, failedLoginAttempts: 5 },
-    reportFrequency: 'daily',
-    origin: {},
     ...overrides,
-  };
+  });
 }
 
 export function sampleFacts(): HostFacts {

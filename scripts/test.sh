@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The test command (README, "Tests"): `npm test`. It installs what the suite needs when it is missing (Debian
+# packages for the peers when run as root, node_modules), builds, lints, type-checks and runs every test with
+# coverage (>= 80 % lines enforced). Tests start their own peers (sshd on a loopback port); PostgreSQL is used at
+# 127.0.0.1:5432 (database `test`) or at $DTHOSTMON_TEST_PG_URL. Extra arguments go to jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+is_root() { [ "$(id -u)" = 0 ]; }
+apt_install() {
+  if is_root && command -v apt-get >/dev/null; then
+    echo "test: installing $* (Debian packages)" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  else
+    echo "test: missing $*; install them (apt-get install $*) or run as root" >&2
+  fi
+}
+
+missing=()
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v busybox >/dev/null || missing+=(busybox)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+
+# PostgreSQL: use the machine's server; if it is down, start it; failing that, a throwaway cluster of our own.
+if [ -z "${DTHOSTMON_TEST_PG_URL:-}" ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && is_root && command -v pg_ctlcluster >/dev/null; then
+    for v in $(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true; done
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    export DTHOSTMON_TEST_PG_URL
+    DTHOSTMON_TEST_PG_URL=$(bash scripts/test-pg-cluster.sh)
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build
+npm run lint
+npm run typecheck
+exec node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage "$@"

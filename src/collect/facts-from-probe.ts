@@ -1,0 +1,68 @@
+import type { CollectFailure, HostFacts } from '../types.js';
+import { parseDf, selectDisks } from './parsers/df.js';
+import { parseLoadavg } from './parsers/loadavg.js';
+import { parseMeminfo } from './parsers/meminfo.js';
+import { parseOsRelease } from './parsers/os-release.js';
+import type { ParseResult } from './parsers/parse-result.js';
+import { parsePasswd } from './parsers/passwd.js';
+import { cpuUsedPercent, parseProcStat } from './parsers/proc-stat.js';
+import { parseUptime } from './parsers/uptime.js';
+import { FACT_SECTIONS, type FactSection } from './probe.js';
+import type { ProbeSection } from './parse-probe-output.js';
+
+/**
+ * Builds HostFacts from the probe's sections. Each section that failed or could not be parsed becomes a
+ * `facts:<section>` failure and leaves a neutral value (0, '', []) in its field; the other facts are kept.
+ * Returns null facts only when no fact section arrived at all (the probe did not run).
+ */
+export function factsFromProbe(
+  sections: Map<string, ProbeSection>,
+  rootfs: string,
+): { facts: HostFacts | null; failures: CollectFailure[] } {
+  const failures: CollectFailure[] = [];
+  if (!FACT_SECTIONS.some((name) => sections.has(name))) return { facts: null, failures };
+
+  /** The parsed section, or null after recording why not. */
+  const read = <T>(name: FactSection, parse: (text: string) => ParseResult<T | null>): T | null => {
+    const section = sections.get(name);
+    if (!section) {
+      failures.push({ source: `facts:${name}`, message: 'not reported (probe ended early)' });
+      return null;
+    }
+    const parsed = parse(section.stdout);
+    if (section.code !== 0) {
+      const why = section.stderr.split('\n')[0] || (section.code === null ? 'cut off' : `exit status ${section.code}`);
+      failures.push({ source: `facts:${name}`, message: why });
+    } else if (parsed.problems.length > 0) {
+      failures.push({ source: `facts:${name}`, message: parsed.problems.slice(0, 3).join('; ') });
+    }
+    return parsed.value;
+  };
+
+  const os = read('os-release', parseOsRelease);
+  const hostname = read('hostname', (t) => ({ value: t.trim() || null, problems: t.trim() ? [] : ['empty'] }));
+  const kernel = read('kernel', (t) => ({ value: t.trim() || null, problems: t.trim() ? [] : ['empty'] }));
+  const uptime = read('uptime', parseUptime);
+  const load = read('loadavg', parseLoadavg);
+  const memory = read('meminfo', parseMeminfo);
+  const disks = read('df', parseDf);
+  const users = read('passwd', parsePasswd);
+  const before = read('cpu-1', parseProcStat);
+  const after = read('cpu-2', parseProcStat);
+
+  const facts: HostFacts = {
+    hostname: hostname ?? '',
+    os: os ?? { id: '', name: '', version: '', prettyName: '' },
+    kernel: kernel ?? '',
+    uptimeSeconds: uptime ?? 0,
+    load: load ?? { one: 0, five: 0, fifteen: 0 },
+    cpu: {
+      cores: after?.cores ?? before?.cores ?? 0,
+      usedPercent: before && after ? cpuUsedPercent(before, after) : null,
+    },
+    memory: memory ?? { totalBytes: 0, availableBytes: 0, usedPercent: 0, swapTotalBytes: 0, swapUsedBytes: 0 },
+    disks: selectDisks(disks ?? [], rootfs),
+    users: users ?? [],
+  };
+  return { facts, failures };
+}

@@ -58,7 +58,8 @@ export async function connectSsh(host: ResolvedHost, options: SshConnectOptions)
 
   await new Promise<void>((resolve, reject) => {
     const onConnectAbort = (): void => {
-      client.end();
+      // destroy, not end: mid-handshake a silent peer would keep the socket (and the process) alive until readyTimeout.
+      client.destroy();
       reject(fail('aborted'));
     };
     options.signal.addEventListener('abort', onConnectAbort, { once: true });
@@ -78,7 +79,8 @@ export async function connectSsh(host: ResolvedHost, options: SshConnectOptions)
       options.signal.removeEventListener('abort', onConnectAbort);
       reject(fail(describeSshError(err, host.ssh.connectTimeoutMs)));
     }
-  });  options.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  options.signal.addEventListener('abort', onAbort, { once: true });
 
   let closing: Promise<void> | null = null;
   return {

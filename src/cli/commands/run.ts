@@ -1,0 +1,86 @@
+import { hostname } from 'node:os';
+import { findConfigPath } from '../../config/find-config.js';
+import { loadConfig } from '../../config/load.js';
+import { redactText } from '../../config/mask.js';
+import { createTransport } from '../../collect/create-transport.js';
+import { openStore } from '../../store/open-store.js';
+import { migrateToLatest } from '../../store/migrate.js';
+import { runPass } from '../../run-pass.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { createOutput } from '../output.js';
+import type { GlobalOptions } from '../program.js';
+import { formatPassSummary } from '../format-pass.js';
+
+export interface RunOptions extends GlobalOptions {
+  hosts: string[];
+}
+
+/**
+ * True when a process with this pid exists on this machine (EPERM still means it exists). Our own pid is never
+ * "alive" as a lock owner: in a container every pass is pid 1, so a lock owned by our pid was left by a killed pass.
+ */
+export function isPidAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `dthostmon run`: one bounded pass. Exit 0 when every host was collected, 1 when some host failed. */
+export async function run(options: RunOptions): Promise<number> {
+  const out = createOutput(options);
+  const configPath = findConfigPath(options.config, process.env, process.cwd());
+  const config = await loadConfig(configPath);
+  if (!options.quiet && !options.json) for (const w of config.warnings) out.err(`warning: ${w}`);
+
+  const known = new Set(config.hosts.map((h) => h.name));
+  const unknown = options.hosts.filter((h) => !known.has(h));
+  if (unknown.length > 0) {
+    throw new UsageError(`--host ${unknown.join(', ')}: no such host in ${configPath} (known: ${[...known].join(', ') || 'none'})`);
+  }
+
+  const store = await openStore(config.store);
+  try {
+    const migrated = await migrateToLatest(store.db);
+    if (migrated.applied.length > 0) out.verbose(`store: applied migrations ${migrated.applied.join(', ')}`);
+    const spinner = out.spinner('starting pass');
+    let done = 0;
+    let total = 0;
+    const result = await runPass(config, {
+      store,
+      clock: () => new Date(),
+      createTransport,
+      runner: hostname(),
+      pid: process.pid,
+      isPidAlive,
+      hostNames: options.hosts,
+      onWarning: (m) => out.err(`warning: ${redactText(m, config.secrets)}`),
+      onProgress: (event) => {
+        if (event.type === 'pass-start') {
+          total = event.hostCount;
+          out.verbose(`pass ${event.runId}: ${total} host(s), at most ${config.pass.maxConcurrentHosts} at once`);
+        } else if (event.type === 'host-start') {
+          out.verbose(`${event.host}: collecting`);
+        } else {
+          done += 1;
+          spinner.setText(`collected ${done}/${total} hosts`);
+          const r = event.result;
+          out.verbose(`${r.name}: ${r.status}${r.score === null ? '' : ` score ${r.score}`}${r.error ? ` (${redactText(r.error, config.secrets)})` : ''}`);
+        }
+      },
+    });
+    spinner.stop();
+    if (options.json) {
+      out.out(redactText(JSON.stringify(result, null, 2), config.secrets));
+    } else {
+      const text = formatPassSummary(result, { color: out.color, quiet: options.quiet, reportsDir: config.pass.reportsDir });
+      if (text) out.out(redactText(text, config.secrets));
+    }
+    return result.hosts.some((h) => h.status === 'failed') ? EXIT.hostFailed : EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}

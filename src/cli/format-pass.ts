@@ -1,0 +1,70 @@
+import Table from 'cli-table3';
+import type { ChalkInstance } from 'chalk';
+import type { HostPassResult, PassResult } from '../types.js';
+
+function counts(h: HostPassResult): string {
+  const by = { crit: 0, warn: 0, info: 0 };
+  for (const f of h.findings) by[f.severity] += 1;
+  return `${by.crit}/${by.warn}/${by.info}`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function delta(h: HostPassResult): string {
+  if (h.score === null || h.previousScore === null) return '';
+  const d = h.score - h.previousScore;
+  return d === 0 ? '=' : d > 0 ? `+${d}` : `${d}`;
+}
+
+/**
+ * The human summary of a pass. With `quiet` only problems are printed (cron mails every byte we print),
+ * so a healthy quiet pass prints nothing at all.
+ */
+export function formatPassSummary(
+  result: PassResult,
+  options: { color: ChalkInstance; quiet: boolean; reportsDir: string },
+): string {
+  const c = options.color;
+  const failed = result.hosts.filter((h) => h.status === 'failed');
+  const partial = result.hosts.filter((h) => h.status === 'partial');
+  const lines: string[] = [];
+  if (!options.quiet) {
+    const table = new Table({
+      head: ['Host', 'Site', 'Status', 'Score', 'Δ', 'Crit/Warn/Info', 'Logs read', 'Time'],
+      style: { head: [], border: [], compact: true },
+    });
+    for (const h of result.hosts) {
+      const status = h.status === 'ok' ? c.green('ok') : h.status === 'partial' ? c.yellow('partial') : c.red('failed');
+      table.push([
+        h.name,
+        h.site ?? '-',
+        status,
+        h.score === null ? '-' : String(h.score),
+        delta(h),
+        counts(h),
+        formatBytes(h.logBytesRead),
+        `${(h.durationMs / 1000).toFixed(1)} s`,
+      ]);
+    }
+    lines.push(table.toString());
+  }
+  for (const h of [...failed, ...partial]) {
+    const mark = h.status === 'failed' ? c.red('✗') : c.yellow('!');
+    lines.push(`${mark} ${h.name}: ${h.error ?? h.status}`);
+  }
+  const crit = result.hosts.flatMap((h) => h.findings.filter((f) => f.severity === 'crit').map((f) => ({ h, f })));
+  if (options.quiet) {
+    for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${h.name}: ${f.title}`);
+    return lines.join('\n');
+  }
+  const ok = result.hosts.length - failed.length - partial.length;
+  const word = result.status === 'timed_out' ? 'stopped at the deadline' : 'complete';
+  lines.push(
+    `Pass ${result.runId ?? ''} ${word} in ${(result.durationMs / 1000).toFixed(1)} s: ${ok} ok, ${partial.length} partial, ${failed.length} failed. Reports: ${options.reportsDir}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import ora from 'ora';
+
+/** Global output flags shared by every command. */
+export interface OutputOptions {
+  verbose: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+/**
+ * TTY-aware output. Colour only on a TTY and never with NO_COLOR; the spinner only on a TTY, because cron mails
+ * whatever we print and a spinner there is noise.
+ */
+export interface Output {
+  readonly color: ChalkInstance;
+  readonly options: OutputOptions;
+  /** Normal output (stdout). */
+  out(text: string): void;
+  /** Diagnostics (stderr), always printed. */
+  err(text: string): void;
+  /** Progress/detail lines (stderr), only with --verbose. */
+  verbose(text: string): void;
+  /** A spinner on stderr when it is a TTY and not --quiet/--json; otherwise a no-op. */
+  spinner(text: string): Spinner;
+}
+
+export interface Spinner {
+  setText(text: string): void;
+  stop(): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+}
+
+const silentSpinner: Spinner = { setText: () => undefined, stop: () => undefined, succeed: () => undefined, fail: () => undefined };
+
+export function isColorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return isTTY;
+}
+
+export function createOutput(
+  options: OutputOptions,
+  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  },
+): Output {
+  const color = new Chalk({ level: isColorEnabled(streams.env, Boolean(streams.stdout.isTTY)) ? 1 : 0 });
+  const spinnerAllowed =
+    Boolean(streams.stderr.isTTY) && !options.quiet && !options.json && isColorEnabled(streams.env, true);
+  return {
+    color,
+    options,
+    out: (text) => void streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => void streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    verbose: (text) => {
+      if (options.verbose) streams.stderr.write(`${text}\n`);
+    },
+    spinner: (text) => {
+      if (!spinnerAllowed || options.verbose) return silentSpinner;
+      const s = ora({ text, stream: streams.stderr }).start();
+      return {
+        stop: () => void s.stop(),
+        succeed: (t) => void s.succeed(t),
+        fail: (t) => void s.fail(t),
+        setText: (t) => {
+          s.text = t;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+
+/** Flags every command understands, normalized. */
+export interface GlobalOptions {
+  config?: string;
+  verbose: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+/** What a command action returns: the exit status. */
+export type CommandResult = Promise<number>;
+
+const EXAMPLES = `
+Examples:
+  $ dthostmon run                               one monitoring pass over every enabled host
+  $ dthostmon run -c /opt/dthostmon/config/dthostmon.yaml --quiet    from cron: prints only problems
+  $ dthostmon run --host web-01 --host db-01    only these hosts
+  $ dthostmon run --json | jq '.hosts[] | {name, score}'
+  $ dthostmon config                            the resolved config, secrets masked
+  $ dthostmon db migrate                        create or upgrade the database schema
+
+Config file: -c/--config, else $DTHOSTMON_CONFIG, else ./config/dthostmon.yaml, else
+/opt/dthostmon/config/dthostmon.yaml.
+
+Exit codes: 0 pass complete, 1 pass complete but some host failed, 2 config or usage error,
+3 store unavailable, 4 another pass is running, 70 internal error (a bug: rerun with --verbose).
+`;
+
+/**
+ * Commander wiring only: each command normalizes its flags and lazily imports the one module that does the work.
+ * `setResult` receives the exit status the command's action computed.
+ */
+export function buildProgram(
+  version: string,
+  setResult: (code: number) => void,
+  writeErr: (text: string) => void = (t) => void process.stderr.write(t),
+): Command {
+  // Settings made before .command() are inherited by the subcommands: errors throw instead of exiting.
+  const program = new Command('dthostmon').exitOverride().configureOutput({ writeErr })
+    .description('Agentless fleet monitor: one bounded pass over your Linux hosts, findings, health scores, reports.')
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'config file (YAML)')
+    .option('-v, --verbose', 'more detail on stderr, and stack traces for internal errors', false)
+    .option('-q, --quiet', 'print only problems (for cron)', false)
+    .option('--json', 'machine-readable JSON on stdout', false)
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  const globals = (cmd: Command): GlobalOptions => {
+    const o = cmd.optsWithGlobals<GlobalOptions>();
+    return { config: o.config, verbose: Boolean(o.verbose), quiet: Boolean(o.quiet), json: Boolean(o.json) };
+  };
+
+  program
+    .command('run')
+    .description('run one monitoring pass over the enabled hosts, then exit')
+    .addOption(new Option('--host <name...>', 'only these hosts (repeatable)'))
+    .allowExcessArguments(false)
+    .action(async (opts: { host?: string[] }, cmd: Command) => {
+      const { run } = await import('./commands/run.js');
+      setResult(await run({ ...globals(cmd), hosts: opts.host ?? [] }));
+    });
+
+  program
+    .command('config')
+    .description('print the resolved config (secrets masked) and each host\'s settings')
+    .option('--show-secrets', 'print secrets in clear text', false)
+    .allowExcessArguments(false)
+    .action(async (opts: { showSecrets: boolean }, cmd: Command) => {
+      const { config } = await import('./commands/config.js');
+      setResult(await config({ ...globals(cmd), showSecrets: Boolean(opts.showSecrets) }));
+    });
+
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
+    .description('create or upgrade the database schema (run does this automatically)')
+    .allowExcessArguments(false)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { dbMigrate } = await import('./commands/db-migrate.js');
+      setResult(await dbMigrate(globals(cmd)));
+    });
+
+  return program;
+}

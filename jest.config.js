@@ -7,7 +7,8 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
   coverageProvider: 'v8',
-  collectCoverageFrom: ['src/**/*.ts'],
+  // Type-only modules hold no executable code; v8 would count their declarations as uncovered lines.
+  collectCoverageFrom: ['src/**/*.ts', '!src/store/schema.ts', '!src/config/types.ts', '!src/analyze/rules/types.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: { global: { lines: 80 } },
 };

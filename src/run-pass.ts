@@ -11,7 +11,9 @@ import { createRun, finishRun, markAbandonedRuns } from './store/runs-repo.js';
 import { saveHostResult } from './store/host-result-repo.js';
 import { acquirePassLock } from './store/pass-lock.js';
 import { appendAudit } from './store/audit-repo.js';
-import { errorMessage } from './errors.js';
+import { StoreError, errorMessage } from './errors.js';
+import { withDeadline, type Fence } from './pass/deadline.js';
+import { emptyPreviousState, failedResult, selectHosts, unreachableSnapshot } from './pass/host-results.js';
 import { runPool } from './util/pool.js';
 import type {
   Clock,
@@ -48,15 +50,6 @@ export interface PassDeps {
   /** Report write failures and other non-fatal problems (one line each). */
   onWarning?: (message: string) => void;
 }
-
-const emptyPrevious: PreviousHostState = {
-  hostId: null,
-  cursors: [],
-  lastScore: null,
-  lastRunAt: null,
-  consecutiveFailures: 0,
-  baselines: {},
-};
 
 /**
  * One bounded monitoring pass: lock, read previous state once, then for each host (at most N at once, under one
@@ -105,14 +98,14 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
         async (host, index) => {
           deps.onProgress?.({ type: 'host-start', host: host.name });
           const hostId = hostIds.get(host.name) as number;
-          const result = await runHostUnderDeadline(host, hostId, previous.get(host.name) ?? emptyPrevious, ctx);
+          const result = await runHostUnderDeadline(host, hostId, previous.get(host.name) ?? emptyPreviousState(), ctx);
           results[index] = result;
           deps.onProgress?.({ type: 'host-done', result });
         },
         {
           signal: deadline.signal,
           onSkipped: (host, index) => {
-            results[index] = notStarted(host, previous.get(host.name) ?? emptyPrevious);
+            results[index] = notStarted(host, previous.get(host.name) ?? emptyPreviousState());
             skipped.push(index);
           },
         },
@@ -166,18 +159,7 @@ interface HostContext {
   signal: AbortSignal;
 }
 
-/** Enabled hosts, optionally narrowed to the names asked for (unknown names were rejected by the CLI). */
-export function selectHosts(hosts: readonly ResolvedHost[], names?: readonly string[]): ResolvedHost[] {
-  const enabled = hosts.filter((h) => h.enabled);
-  if (!names || names.length === 0) return enabled;
-  const wanted = new Set(names);
-  return hosts.filter((h) => wanted.has(h.name));
-}
-
-/**
- * Runs one host, but gives up on it when the pass deadline fires: a host hanging mid-stream must not hold the pass.
- * The abandoned work is fenced off so it can never store anything afterwards.
- */
+/** One host under the pass deadline; when the deadline gives up on it, a failed row is stored instead. */
 async function runHostUnderDeadline(
   host: ResolvedHost,
   hostId: number,
@@ -185,28 +167,17 @@ async function runHostUnderDeadline(
   ctx: HostContext,
 ): Promise<HostPassResult> {
   const started = ctx.deps.clock();
-  const fence = { state: 'working' as 'working' | 'saving' | 'abandoned' };
-  const work = runHost(host, hostId, previous, ctx, fence);
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    if (ctx.signal.aborted) resolve('aborted');
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const outcome = await Promise.race([work, aborted]);
-    if (outcome !== 'aborted') return outcome;
-    if (fence.state === 'saving') return await work; // already writing: the write is short and bounded
-    fence.state = 'abandoned';
-    work.catch(() => undefined);
-    const seconds = Math.round(ctx.config.pass.passTimeoutMs / 1000);
-    const elapsedMs = ctx.deps.clock().getTime() - started.getTime();
-    const result = failedResult(host, previous, `pass deadline of ${seconds} s reached while collecting`, elapsedMs);
-    await saveFailure(host, hostId, result, ctx);
-    return result;
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-  }
+  return withDeadline(
+    ctx.signal,
+    (fence) => runHost(host, hostId, previous, ctx, fence),
+    async () => {
+      const seconds = Math.round(ctx.config.pass.passTimeoutMs / 1000);
+      const elapsedMs = ctx.deps.clock().getTime() - started.getTime();
+      const result = failedResult(host, previous, `pass deadline of ${seconds} s reached while collecting`, elapsedMs);
+      await saveFailure(host, hostId, result, ctx);
+      return result;
+    },
+  );
 }
 
 async function runHost(
@@ -214,7 +185,7 @@ async function runHost(
   hostId: number,
   previous: PreviousHostState,
   ctx: HostContext,
-  fence: { state: 'working' | 'saving' | 'abandoned' },
+  fence: Fence,
 ): Promise<HostPassResult> {
   const { deps, config } = ctx;
   const started = deps.clock();
@@ -236,18 +207,20 @@ async function runHost(
   const finished = deps.clock();
   // Kept in the store for the API; the file itself is written after the transaction commits.
   const reportPath = content === null ? null : hostReportPath(config.pass.reportsDir, host.name, finished);
-  await saveHostResult(deps.store.db, {
-    runId: ctx.runId,
-    hostId,
-    snapshot,
-    analysis,
-    status,
-    error,
-    previousScore: previous.lastScore,
-    reportPath,
-    startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
-  });
+  await store(host, () =>
+    saveHostResult(deps.store.db, {
+      runId: ctx.runId,
+      hostId,
+      snapshot,
+      analysis,
+      status,
+      error,
+      previousScore: previous.lastScore,
+      reportPath,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+    }),
+  );
 
   let writtenPath: string | null = null;
   if (content !== null) {
@@ -281,66 +254,41 @@ async function collect(host: ResolvedHost, previous: PreviousHostState, ctx: Hos
     transport = await deps.createTransport(host, ctx.signal);
     return await collectHost(host, transport, previous, { clock: deps.clock, signal: ctx.signal });
   } catch (err) {
-    return {
-      host: host.name,
-      collectedAt: started.toISOString(),
-      durationMs: deps.clock().getTime() - started.getTime(),
-      reachable: false,
-      facts: null,
-      logs: [],
-      logSources: [],
-      cursors: [],
-      failures: [{ source: transport ? 'collect' : 'connect', message: errorMessage(err) }],
-    };
+    const durationMs = deps.clock().getTime() - started.getTime();
+    return unreachableSnapshot(host.name, started, durationMs, [{ source: transport ? 'collect' : 'connect', message: errorMessage(err) }]);
   } finally {
     if (transport) await transport.close().catch(() => undefined);
   }
-}
-
-function failedResult(host: ResolvedHost, previous: PreviousHostState, error: string, durationMs: number): HostPassResult {
-  return {
-    name: host.name,
-    site: host.site,
-    status: 'failed',
-    error,
-    score: null,
-    previousScore: previous.lastScore,
-    health: null,
-    reasons: [],
-    findings: [],
-    logBytesRead: 0,
-    durationMs,
-    reportPath: null,
-  };
 }
 
 function notStarted(host: ResolvedHost, previous: PreviousHostState): HostPassResult {
   return failedResult(host, previous, 'not started: pass deadline reached before this host', 0);
 }
 
+/** A store write that fails ends the pass with exit 3; what earlier hosts stored stays stored. */
+async function store<T>(host: ResolvedHost, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw new StoreError(`cannot store the result of ${host.name}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 /** A failed host_run row with no cursors, so the next pass reads everything this one did not. */
 async function saveFailure(host: ResolvedHost, hostId: number, result: HostPassResult, ctx: HostContext): Promise<void> {
-  const now = ctx.deps.clock().toISOString();
-  await saveHostResult(ctx.deps.store.db, {
-    runId: ctx.runId,
-    hostId,
-    snapshot: {
-      host: host.name,
-      collectedAt: now,
-      durationMs: result.durationMs,
-      reachable: false,
-      facts: null,
-      logs: [],
-      logSources: [],
-      cursors: [],
-      failures: [{ source: 'pass', message: result.error ?? 'failed' }],
-    },
-    analysis: null,
-    status: 'failed',
-    error: result.error,
-    previousScore: result.previousScore,
-    reportPath: null,
-    startedAt: now,
-    finishedAt: now,
-  });
+  const now = ctx.deps.clock();
+  await store(host, () =>
+    saveHostResult(ctx.deps.store.db, {
+      runId: ctx.runId,
+      hostId,
+      snapshot: unreachableSnapshot(host.name, now, result.durationMs, [{ source: 'pass', message: result.error ?? 'failed' }]),
+      analysis: null,
+      status: 'failed',
+      error: result.error,
+      previousScore: result.previousScore,
+      reportPath: null,
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { ConfigError, DthostmonError } from '../errors.js';
+import { processIo, type CliIo } from './output.js';
 
 /** Internal error: a bug, not a user mistake. */
 export const EXIT_INTERNAL = 70;
@@ -19,14 +20,15 @@ function packageVersion(): string {
  * The only place that turns errors into exit statuses. Known errors print one line each (a ConfigError prints every
  * located problem); anything else is an internal error whose stack is shown only with --verbose.
  */
-export async function main(argv: string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const stderr = io.stderr;
   let code = 0;
   const program = buildProgram(
     packageVersion(),
     (c) => {
       code = c;
     },
-    (s) => void stderr.write(s),
+    io,
   );
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   try {

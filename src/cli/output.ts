@@ -1,11 +1,24 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import ora from 'ora';
 
+/** Where a command reads its environment and writes its output; the real process by default, buffers in tests. */
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
 /** Global output flags shared by every command. */
 export interface OutputOptions {
   verbose: boolean;
   quiet: boolean;
   json: boolean;
+  io: CliIo;
 }
 
 /**
@@ -40,14 +53,8 @@ export function isColorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean 
   return isTTY;
 }
 
-export function createOutput(
-  options: OutputOptions,
-  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv } = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-  },
-): Output {
+export function createOutput(options: OutputOptions): Output {
+  const streams = options.io;
   const color = new Chalk({ level: isColorEnabled(streams.env, Boolean(streams.stdout.isTTY)) ? 1 : 0 });
   const spinnerAllowed =
     Boolean(streams.stderr.isTTY) && !options.quiet && !options.json && isColorEnabled(streams.env, true);
@@ -61,7 +68,7 @@ export function createOutput(
     },
     spinner: (text) => {
       if (!spinnerAllowed || options.verbose) return silentSpinner;
-      const s = ora({ text, stream: streams.stderr }).start();
+      const s = ora({ text, stream: streams.stderr as NodeJS.WritableStream }).start();
       return {
         stop: () => void s.stop(),
         succeed: (t) => void s.succeed(t),

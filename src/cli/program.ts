@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { CliIo } from './output.js';
 
 /** Flags every command understands, normalized. */
 export interface GlobalOptions {
@@ -6,6 +7,7 @@ export interface GlobalOptions {
   verbose: boolean;
   quiet: boolean;
   json: boolean;
+  io: CliIo;
 }
 
 /** What a command action returns: the exit status. */
@@ -31,13 +33,11 @@ Exit codes: 0 pass complete, 1 pass complete but some host failed, 2 config or u
  * Commander wiring only: each command normalizes its flags and lazily imports the one module that does the work.
  * `setResult` receives the exit status the command's action computed.
  */
-export function buildProgram(
-  version: string,
-  setResult: (code: number) => void,
-  writeErr: (text: string) => void = (t) => void process.stderr.write(t),
-): Command {
+export function buildProgram(version: string, setResult: (code: number) => void, io: CliIo): Command {
   // Settings made before .command() are inherited by the subcommands: errors throw instead of exiting.
-  const program = new Command('dthostmon').exitOverride().configureOutput({ writeErr })
+  const program = new Command('dthostmon')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => void io.stdout.write(t), writeErr: (t) => void io.stderr.write(t) })
     .description('Agentless fleet monitor: one bounded pass over your Linux hosts, findings, health scores, reports.')
     .version(version, '-V, --version')
     .option('-c, --config <file>', 'config file (YAML)')
@@ -50,7 +50,7 @@ export function buildProgram(
 
   const globals = (cmd: Command): GlobalOptions => {
     const o = cmd.optsWithGlobals<GlobalOptions>();
-    return { config: o.config, verbose: Boolean(o.verbose), quiet: Boolean(o.quiet), json: Boolean(o.json) };
+    return { config: o.config, verbose: Boolean(o.verbose), quiet: Boolean(o.quiet), json: Boolean(o.json), io };
   };
 
   program

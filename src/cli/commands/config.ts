@@ -13,8 +13,8 @@ export interface ConfigOptions extends GlobalOptions {
 /** `dthostmon config`: the config after `${VAR}` substitution and defaults, secrets masked, and each host resolved. */
 export async function config(options: ConfigOptions): Promise<number> {
   const out = createOutput(options);
-  const path = findConfigPath(options.config, process.env, process.cwd());
-  const loaded = await loadConfig(path);
+  const path = findConfigPath(options.config, options.io.env, options.io.cwd);
+  const loaded = await loadConfig(path, { env: options.io.env });
   const document = maskSecrets(loaded.document, { showSecrets: options.showSecrets });
   const hosts = loaded.hosts.map((h) => ({
     name: h.name,

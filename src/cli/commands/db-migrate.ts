@@ -8,7 +8,7 @@ import type { GlobalOptions } from '../program.js';
 /** `dthostmon db migrate`: apply pending migrations and say which. */
 export async function dbMigrate(options: GlobalOptions): Promise<number> {
   const out = createOutput(options);
-  const config = await loadConfig(findConfigPath(options.config, process.env, process.cwd()));
+  const config = await loadConfig(findConfigPath(options.config, options.io.env, options.io.cwd), { env: options.io.env });
   const store = await openStore(config.store);
   try {
     const { applied } = await migrateToLatest(store.db);

@@ -32,8 +32,8 @@ export function isPidAlive(pid: number): boolean {
 /** `dthostmon run`: one bounded pass. Exit 0 when every host was collected, 1 when some host failed. */
 export async function run(options: RunOptions): Promise<number> {
   const out = createOutput(options);
-  const configPath = findConfigPath(options.config, process.env, process.cwd());
-  const config = await loadConfig(configPath);
+  const configPath = findConfigPath(options.config, options.io.env, options.io.cwd);
+  const config = await loadConfig(configPath, { env: options.io.env });
   if (!options.quiet && !options.json) for (const w of config.warnings) out.err(`warning: ${w}`);
 
   const known = new Set(config.hosts.map((h) => h.name));

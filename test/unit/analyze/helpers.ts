@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostFacts, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../../../src/types.js';
 import { DEFAULT_BANDS, makeHost as baseHost } from '../../helpers/host.js';
+import { parseSyslogLine } from '../../../src/collect/parsers/syslog-line.js';
 
 /** Test fixtures root (`test/fixtures`). */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
@@ -13,34 +14,14 @@ export function readFixture(...parts: string[]): string {
 
 export { DEFAULT_BANDS };
 
-const TRADITIONAL = /^[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} (\S+) (.*)$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\S+ (\S+) (.*)$/;
-const TAG = /^([^\s[\]:]+)(?:\[(\d+)\])?: ?(.*)$/;
+const REFERENCE = new Date('2026-11-25T12:00:00Z');
 
-/**
- * Log text -> records, the way the collector hands them over (syslog header split off, kernel uptime stamp
- * dropped). Kept independent of src/collect so these tests pin analysis alone.
- */
+/** Log text -> records exactly as the collector hands them over (the collector's own syslog parser). */
 export function recordsFromLog(text: string, source: string): LogRecord[] {
   return text
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => {
-      const header = TRADITIONAL.exec(line) ?? RFC3339.exec(line);
-      const tag = header?.[2] !== undefined ? TAG.exec(header[2]) : null;
-      if (!header || !tag) return { source, line, time: null, hostname: null, program: null, pid: null, message: line };
-      const program = tag[1] ?? null;
-      const message = tag[3] ?? '';
-      return {
-        source,
-        line,
-        time: null,
-        hostname: header[1] ?? null,
-        program,
-        pid: tag[2] === undefined ? null : Number(tag[2]),
-        message: program === 'kernel' ? message.replace(/^\[\s*\d+\.\d+\]\s?/, '') : message,
-      };
-    });
+    .map((line) => ({ source, line, ...parseSyslogLine(line, REFERENCE) }));
 }
 
 export function makeHost(overrides: Partial<ResolvedHost> = {}): ResolvedHost {

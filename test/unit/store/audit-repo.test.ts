@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { appendAudit, listAudit } from '../../../src/store/audit-repo.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 describe.each(await testDialects())('audit log on %s', (dialect) => {
   let store: TestStore;

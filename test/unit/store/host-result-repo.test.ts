@@ -3,7 +3,7 @@ import { saveHostResult, type SaveHostResultInput } from '../../../src/store/hos
 import { syncHosts } from '../../../src/store/hosts-repo.js';
 import { createRun } from '../../../src/store/runs-repo.js';
 import { sampleAnalysis, sampleFacts, sampleFinding, sampleHost, sampleSnapshot, unreachableSnapshot } from './sample-data.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const STARTED = '2026-03-01T10:00:00.000Z';
 const FINISHED = '2026-03-01T10:00:07.500Z';

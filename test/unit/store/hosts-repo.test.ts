@@ -1,6 +1,6 @@
 import { syncHosts } from '../../../src/store/hosts-repo.js';
 import { sampleHost } from './sample-data.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const T0 = '2026-03-01T10:00:00.000Z';
 const T1 = '2026-03-01T11:00:00.000Z';

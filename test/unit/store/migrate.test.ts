@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { StoreError } from '../../../src/errors.js';
 import { MigrationError, migrateToLatest } from '../../../src/store/migrate.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const BROKEN_MIGRATIONS_DIR = path.resolve('test/fixtures/migrate/broken');
 const TABLES = ['audit_log', 'baselines', 'cursors', 'findings', 'host_runs', 'hosts', 'metrics', 'pass_lock', 'runs'];

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { sql } from 'kysely';
 import { StoreError } from '../../../src/errors.js';
 import { openStore } from '../../../src/store/open-store.js';
-import { openTestStore, testDialects } from './test-store.js';
+import { openTestStore, testDialects } from '../../helpers/store.js';
 
 describe.each(await testDialects())('openStore on %s', (dialect) => {
   it('opens a working store and closes it', async () => {

@@ -1,7 +1,7 @@
 import { LockedError } from '../../../src/errors.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { acquirePassLock, type PassLockOptions } from '../../../src/store/pass-lock.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 const HOUR_MS = 3600_000;

@@ -1,5 +1,5 @@
 import { createRun, finishRun, markAbandonedRuns } from '../../../src/store/runs-repo.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const START = '2026-03-01T10:00:00.000Z';
 

@@ -5,7 +5,7 @@ import { syncHosts } from '../../../src/store/hosts-repo.js';
 import { createRun } from '../../../src/store/runs-repo.js';
 import { loadPreviousState } from '../../../src/store/state-repo.js';
 import { sampleAnalysis, sampleFacts, sampleHost, sampleSnapshot, unreachableSnapshot } from './sample-data.js';
-import { openTestStore, testDialects, type TestStore } from './test-store.js';
+import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 /** Pass n starts at 10:00 + n hours. */
 const at = (pass: number) => new Date(Date.UTC(2026, 2, 1, 10 + pass)).toISOString();

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { migrateToLatest } from '../../../src/store/migrate.js';
-import { openStore, type Store } from '../../../src/store/open-store.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 

@@ -1,0 +1,113 @@
+import { Chalk } from 'chalk';
+import { createOutput, isColorEnabled, type CliIo } from '../../../src/cli/output.js';
+import { formatPassSummary } from '../../../src/cli/format-pass.js';
+import type { Finding, HostPassResult, PassResult } from '../../../src/types.js';
+
+function bufferIo(tty: boolean, env: NodeJS.ProcessEnv = {}): CliIo & { text: () => string } {
+  let all = '';
+  return {
+    stdout: { write: (t: string) => (all += t), isTTY: tty },
+    stderr: { write: (t: string) => (all += t), isTTY: tty },
+    env,
+    cwd: '/',
+    text: () => all,
+  };
+}
+
+const finding = (severity: Finding['severity'], title: string): Finding => ({
+  category: 'kernel.oom_kill',
+  severity,
+  ruleId: 'kernel.oom_kill',
+  title,
+  key: `k:${title}`,
+  count: 1,
+  evidence: [],
+});
+
+const host = (over: Partial<HostPassResult>): HostPassResult => ({
+  name: 'h',
+  site: null,
+  status: 'ok',
+  error: null,
+  score: 90,
+  previousScore: 95,
+  health: 'healthy',
+  reasons: [],
+  findings: [],
+  logBytesRead: 2048,
+  durationMs: 1500,
+  reportPath: null,
+  ...over,
+});
+
+const pass = (hosts: HostPassResult[], status: PassResult['status'] = 'complete'): PassResult => ({
+  runId: 7,
+  startedAt: '2026-11-25T10:00:00.000Z',
+  finishedAt: '2026-11-25T10:00:02.000Z',
+  durationMs: 2000,
+  status,
+  hosts,
+});
+
+describe('output', () => {
+  it('uses colour only on a TTY and never with NO_COLOR or TERM=dumb', () => {
+    expect(isColorEnabled({}, true)).toBe(true);
+    expect(isColorEnabled({}, false)).toBe(false);
+    expect(isColorEnabled({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(isColorEnabled({ TERM: 'dumb' }, true)).toBe(false);
+  });
+
+  it('prints verbose lines only with --verbose and never spins off a TTY', () => {
+    const io = bufferIo(false);
+    const out = createOutput({ verbose: false, quiet: false, json: false, io });
+    out.verbose('hidden');
+    out.out('shown');
+    out.err('problem');
+    const spinner = out.spinner('working');
+    spinner.setText('still working');
+    spinner.succeed('done');
+    expect(io.text()).toBe('shown\nproblem\n');
+    const loud = bufferIo(false);
+    createOutput({ verbose: true, quiet: false, json: false, io: loud }).verbose('detail');
+    expect(loud.text()).toBe('detail\n');
+  });
+});
+
+describe('formatPassSummary', () => {
+  const plain = new Chalk({ level: 0 });
+
+  it('shows every host with status, score, delta and finding counts', () => {
+    const text = formatPassSummary(
+      pass([
+        host({ name: 'web-01', findings: [finding('crit', 'OOM killed java'), finding('info', 'x')] }),
+        host({ name: 'db-01', status: 'failed', error: 'connect: refused', score: null }),
+        host({ name: 'app-01', status: 'partial', error: 'facts:df: df missing', score: 95, previousScore: 95, logBytesRead: 3 * 1024 * 1024 }),
+      ]),
+      { color: plain, quiet: false, reportsDir: '/r' },
+    );
+    expect(text).toMatch(/web-01.*ok.*90.*-5.*1\/0\/1.*2\.0 KiB.*1\.5 s/);
+    expect(text).toMatch(/app-01.*partial.*95.*=.*3\.0 MiB/);
+    expect(text).toMatch(/✗ db-01: connect: refused/);
+    expect(text).toMatch(/! app-01: facts:df: df missing/);
+    expect(text).toMatch(/Pass 7 complete in 2\.0 s: 1 ok, 1 partial, 1 failed\. Reports: \/r/);
+  });
+
+  it('with --quiet prints only failures and critical findings', () => {
+    const healthy = formatPassSummary(pass([host({})]), { color: plain, quiet: true, reportsDir: '/r' });
+    expect(healthy).toBe('');
+    const bad = formatPassSummary(pass([host({ name: 'w', findings: [finding('crit', 'OOM killed java')] })], 'timed_out'), {
+      color: plain,
+      quiet: true,
+      reportsDir: '/r',
+    });
+    expect(bad).toBe('CRIT w: OOM killed java');
+    const timedOut = formatPassSummary(pass([host({ score: 100, previousScore: 90, logBytesRead: 10 })], 'timed_out'), {
+      color: plain,
+      quiet: false,
+      reportsDir: '/r',
+    });
+    expect(timedOut).toMatch(/\+10/);
+    expect(timedOut).toMatch(/10 B/);
+    expect(timedOut).toMatch(/stopped at the deadline/);
+  });
+});

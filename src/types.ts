@@ -243,13 +243,32 @@ export interface PasswdUser {
   shell: string;
 }
 
+/** Aggregate `/proc/stat` jiffies (idle includes iowait) at a point in time. */
+export interface CpuCounters {
+  totalJiffies: number;
+  idleJiffies: number;
+  /** ISO time of the sample. */
+  at: string;
+}
+
 export interface HostFacts {
   hostname: string;
   os: { id: string; name: string; version: string; prettyName: string };
   kernel: string;
   uptimeSeconds: number;
   load: { one: number; five: number; fifteen: number };
-  cpu: { cores: number; usedPercent: number | null };
+  cpu: {
+    cores: number;
+    /** Busy percent averaged over `windowSeconds`, or null when it could not be measured. */
+    usedPercent: number | null;
+    /**
+     * The window the percent covers: the time since the previous pass (the counters are kept in the facts baseline),
+     * a 1 s sample on a host's first pass, or the time since boot after a reboot reset the counters.
+     */
+    windowSeconds: number | null;
+    /** The `/proc/stat` counters at collection time, for the next pass. */
+    counters: CpuCounters | null;
+  };
   memory: {
     totalBytes: number;
     availableBytes: number;

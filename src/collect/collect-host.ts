@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   Clock,
   CollectFailure,
+  CpuCounters,
   HostSnapshot,
   LogCursor,
   LogRecord,
@@ -59,14 +60,27 @@ export async function collectHost(
   });
 
   const probeToken = randomBytes(12).toString('hex');
+  const previousCpu = previousCpuCounters(previous);
+  const cpuSampleSeconds = deps.cpuSampleSeconds ?? 1;
   const probe = await runScript(
     transport,
-    buildProbeScript({ rootfs: host.rootfs, logPatterns: patterns, cursors: previous.cursors, token: probeToken, cpuSampleSeconds: deps.cpuSampleSeconds }),
+    buildProbeScript({
+      rootfs: host.rootfs,
+      logPatterns: patterns,
+      cursors: previous.cursors,
+      token: probeToken,
+      cpuSampleSeconds,
+      cpuSecondSample: previousCpu === null,
+    }),
     { timeoutMs: host.commandTimeoutMs, signal: deps.signal },
   );
   if (probe.failure) failures.push({ source: 'probe', message: probe.failure });
   const sections = parseProbeOutput(probe.stdout, probeToken);
-  const { facts, failures: factFailures } = factsFromProbe(sections, host.rootfs);
+  const { facts, failures: factFailures } = factsFromProbe(sections, host.rootfs, {
+    previous: previousCpu,
+    now: deps.clock(),
+    sampleSeconds: cpuSampleSeconds,
+  });
   failures.push(...factFailures);
 
   const cursorByPath = new Map(previous.cursors.map((c) => [c.path, c]));
@@ -128,6 +142,15 @@ export async function collectHost(
     cursors,
     failures,
   };
+}
+
+/** The CPU counters the previous pass stored in the facts baseline, if they are usable. */
+export function previousCpuCounters(previous: PreviousHostState): CpuCounters | null {
+  const facts = previous.baselines.facts as { cpu?: { counters?: Partial<CpuCounters> | null } } | undefined;
+  const c = facts?.cpu?.counters;
+  if (!c || typeof c.totalJiffies !== 'number' || typeof c.idleJiffies !== 'number' || typeof c.at !== 'string') return null;
+  if (!Number.isFinite(Date.parse(c.at))) return null;
+  return { totalJiffies: c.totalJiffies, idleJiffies: c.idleJiffies, at: c.at };
 }
 
 /** The probed files of every pattern, each path once (the first pattern that matched it wins). */

@@ -1,11 +1,11 @@
-import type { CollectFailure, HostFacts } from '../types.js';
+import type { CollectFailure, CpuCounters, HostFacts } from '../types.js';
 import { parseDf, selectDisks } from './parsers/df.js';
 import { parseLoadavg } from './parsers/loadavg.js';
 import { parseMeminfo } from './parsers/meminfo.js';
 import { parseOsRelease } from './parsers/os-release.js';
 import type { ParseResult } from './parsers/parse-result.js';
 import { parsePasswd } from './parsers/passwd.js';
-import { cpuUsedPercent, parseProcStat } from './parsers/proc-stat.js';
+import { cpuUsedPercent, parseProcStat, type CpuSample } from './parsers/proc-stat.js';
 import { parseUptime } from './parsers/uptime.js';
 import { FACT_SECTIONS, type FactSection } from './probe.js';
 import type { ProbeSection } from './parse-probe-output.js';
@@ -18,6 +18,7 @@ import type { ProbeSection } from './parse-probe-output.js';
 export function factsFromProbe(
   sections: Map<string, ProbeSection>,
   rootfs: string,
+  cpu: { previous: CpuCounters | null; now: Date; sampleSeconds: number } = { previous: null, now: new Date(), sampleSeconds: 1 },
 ): { facts: HostFacts | null; failures: CollectFailure[] } {
   const failures: CollectFailure[] = [];
   if (!FACT_SECTIONS.some((name) => sections.has(name))) return { facts: null, failures };
@@ -48,7 +49,7 @@ export function factsFromProbe(
   const disks = read('df', parseDf);
   const users = read('passwd', parsePasswd);
   const before = read('cpu-1', parseProcStat);
-  const after = read('cpu-2', parseProcStat);
+  const after = cpu.previous === null ? read('cpu-2', parseProcStat) : null;
 
   const facts: HostFacts = {
     hostname: hostname ?? '',
@@ -56,13 +57,33 @@ export function factsFromProbe(
     kernel: kernel ?? '',
     uptimeSeconds: uptime ?? 0,
     load: load ?? { one: 0, five: 0, fifteen: 0 },
-    cpu: {
-      cores: after?.cores ?? before?.cores ?? 0,
-      usedPercent: before && after ? cpuUsedPercent(before, after) : null,
-    },
+    cpu: { cores: after?.cores ?? before?.cores ?? 0, ...cpuUsage(before, after, cpu, uptime) },
     memory: memory ?? { totalBytes: 0, availableBytes: 0, usedPercent: 0, swapTotalBytes: 0, swapUsedBytes: 0 },
     disks: selectDisks(disks ?? [], rootfs),
     users: users ?? [],
   };
   return { facts, failures };
+}
+
+/**
+ * CPU busy percent: between the two samples of a first pass; otherwise between the previous pass's counters and
+ * this one (the average since then, which is what a trend wants); since boot when a reboot reset the counters.
+ */
+function cpuUsage(
+  first: CpuSample | null,
+  second: CpuSample | null,
+  cpu: { previous: CpuCounters | null; now: Date; sampleSeconds: number },
+  uptimeSeconds: number | null,
+): Pick<HostFacts['cpu'], 'usedPercent' | 'windowSeconds' | 'counters'> {
+  const last = second ?? first;
+  const counters = last ? { totalJiffies: last.totalJiffies, idleJiffies: last.idleJiffies, at: cpu.now.toISOString() } : null;
+  if (first && second) return { usedPercent: cpuUsedPercent(first, second), windowSeconds: cpu.sampleSeconds, counters };
+  if (!first || !cpu.previous) return { usedPercent: null, windowSeconds: null, counters };
+  const sincePrevious = cpuUsedPercent({ ...cpu.previous, cores: 0 }, first);
+  if (sincePrevious !== null) {
+    const windowSeconds = Math.max(0, Math.round((cpu.now.getTime() - Date.parse(cpu.previous.at)) / 1000));
+    return { usedPercent: sincePrevious, windowSeconds, counters };
+  }
+  const sinceBoot = cpuUsedPercent({ totalJiffies: 0, idleJiffies: 0, cores: 0 }, first);
+  return { usedPercent: sinceBoot, windowSeconds: uptimeSeconds === null ? null : Math.round(uptimeSeconds), counters };
 }

@@ -31,6 +31,11 @@ export interface ProbeOptions {
   token: string;
   /** Seconds between the two `/proc/stat` samples (default 1). */
   cpuSampleSeconds?: number;
+  /**
+   * False when the previous pass left CPU counters to compare with: then `/proc/stat` is read once and the probe does
+   * not sleep (the percent is the average since that pass). Default true.
+   */
+  cpuSecondSample?: boolean;
 }
 
 /** `/srv/h1/` -> `/srv/h1`, `/` -> `` : the prefix put before every absolute path. */
@@ -95,8 +100,11 @@ export function buildProbeScript(options: ProbeOptions): string {
     lines.push(`p_log_${index}() { for _f in ${word}; do logfile "$_f" ${isGlob(pattern) ? 1 : 0}; done; }`);
     lines.push(`sec log:${index} p_log_${index}`);
   });
-  const sampleSeconds = Math.max(0, Math.round(options.cpuSampleSeconds ?? 1));
-  lines.push(`sleep ${sampleSeconds}`, 'sec cpu-2 p_cpu', '} </dev/null', '');
+  if (options.cpuSecondSample ?? true) {
+    const sampleSeconds = Math.max(0, Math.round(options.cpuSampleSeconds ?? 1));
+    lines.push(`sleep ${sampleSeconds}`, 'sec cpu-2 p_cpu');
+  }
+  lines.push('} </dev/null', '');
   return lines.join('\n');
 }
 

@@ -47,7 +47,7 @@ export interface ReportDisk extends BandedValue {
 }
 
 export interface ReportHealth {
-  cpu: BandedValue & { cores: number };
+  cpu: BandedValue & { cores: number; windowSeconds: number | null };
   memory: BandedValue & { totalBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number };
   load: BandedValue & { one: number; five: number; fifteen: number };
   disks: ReportDisk[];
@@ -119,7 +119,12 @@ function buildHealth(facts: HostFacts, thresholds: ResourceThresholds): ReportHe
   const load = loadPercent(facts);
   const cpu = facts.cpu.usedPercent;
   return {
-    cpu: { percent: cpu, band: cpu === null ? 'unknown' : classifyBand(cpu, thresholds), cores: facts.cpu.cores },
+    cpu: {
+      percent: cpu,
+      band: cpu === null ? 'unknown' : classifyBand(cpu, thresholds),
+      cores: facts.cpu.cores,
+      windowSeconds: facts.cpu.windowSeconds,
+    },
     memory: {
       percent: facts.memory.usedPercent,
       band: classifyBand(facts.memory.usedPercent, thresholds),

@@ -40,7 +40,7 @@ export function makeFacts(overrides: Partial<HostFacts> = {}): HostFacts {
     kernel: '6.1.0-27-amd64',
     uptimeSeconds: 12 * 86400 + 3 * 3600 + 4 * 60,
     load: { one: 0.5, five: 0.4, fifteen: 0.3 },
-    cpu: { cores: 4, usedPercent: 12 },
+    cpu: { cores: 4, usedPercent: 12, windowSeconds: 900, counters: null },
     memory: {
       totalBytes: 8 * 1024 ** 3,
       availableBytes: 6 * 1024 ** 3,

@@ -49,7 +49,7 @@ describe('classifyBand (original section 2.3 rule, gap bug fixed)', () => {
 describe('load', () => {
   it('is the 1-minute load per core in percent, and beyond the top band counts as the top band', () => {
     expect(loadPercent(makeFacts({ load: { one: 2, five: 1, fifteen: 1 } }))).toBe(50);
-    expect(loadPercent(makeFacts({ cpu: { cores: 0, usedPercent: null } }))).toBeNull();
+    expect(loadPercent(makeFacts({ cpu: { cores: 0, usedPercent: null, windowSeconds: null, counters: null } }))).toBeNull();
     expect(classifyLoad(250, DEFAULT_BANDS)).toBe('critical');
     expect(classifyLoad(50, DEFAULT_BANDS)).toBe('info');
   });
@@ -94,7 +94,7 @@ describe('resourceFindings', () => {
   });
 
   it('reports load only in the critical band, as a warning', () => {
-    const busy = makeFacts({ load: { one: 3.8, five: 3, fifteen: 2 }, cpu: { cores: 4, usedPercent: 90 }, disks: [] });
+    const busy = makeFacts({ load: { one: 3.8, five: 3, fifteen: 2 }, cpu: { cores: 4, usedPercent: 90, windowSeconds: 900, counters: null }, disks: [] });
     const [finding, ...rest] = resourceFindings(busy, DEFAULT_BANDS);
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({ category: 'cpu.load', severity: 'warn', key: 'cpu.load', title: 'Load 3.8 on 4 cores (95% of capacity)' });

@@ -21,7 +21,7 @@ export function sampleFacts(): HostFacts {
     kernel: '6.1.0-18-amd64',
     uptimeSeconds: 86400,
     load: { one: 0.5, five: 0.25, fifteen: 0.125 },
-    cpu: { cores: 4, usedPercent: 12.5 },
+    cpu: { cores: 4, usedPercent: 12.5, windowSeconds: 1, counters: { totalJiffies: 1000, idleJiffies: 875, at: '2026-11-25T10:00:00.000Z' } },
     memory: {
       totalBytes: 8 * 2 ** 30,
       availableBytes: 6 * 2 ** 30,

@@ -43,7 +43,8 @@ export const KERNEL_RULES: readonly LogRule[] = [
     severity: 'warn',
     programs: KERNEL,
     // comm may contain spaces (`Web Content[812]`), never brackets.
-    pattern: /(?<name>[^\s[\]][^[\]]*?)\[(?<pid>\d+)\]: segfault at (?<address>[0-9a-f]+)/,
+    // comm is at most 15 bytes (TASK_COMM_LEN 16); the bound keeps matching linear on hostile long lines.
+    pattern: /(?<name>[^\s[\]][^[\]]{0,14})\[(?<pid>\d+)\]: segfault at (?<address>[0-9a-f]+)/,
     title: (g) => `${g.name} crashed with a segmentation fault`,
     subject: (g) => g.name ?? 'unknown',
     recommendation: CRASH_RECOMMENDATION,
@@ -53,7 +54,7 @@ export const KERNEL_RULES: readonly LogRule[] = [
     category: 'kernel.segfault',
     severity: 'warn',
     programs: KERNEL,
-    pattern: /\btraps: (?<name>[^[\]]+?)\[(?<pid>\d+)\] general protection(?: fault)?/,
+    pattern: /\btraps: (?<name>[^[\]]{1,15})\[(?<pid>\d+)\] general protection(?: fault)?/,
     title: (g) => `${g.name} crashed with a general protection fault`,
     subject: (g) => g.name ?? 'unknown',
     recommendation: CRASH_RECOMMENDATION,

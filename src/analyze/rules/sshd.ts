@@ -14,8 +14,10 @@ export const SSHD_RULES: readonly LogRule[] = [
     severity: 'info',
     programs: SSHD_PROGRAMS,
     // Only password guesses count: `Failed publickey` is a client offering the wrong key, not an attack.
+    // The user name is typed by the client and may itself contain " from <ip> port <n>": the greedy user part and
+    // the end anchor make the LAST "from ... port ..." (the one sshd wrote) the source, so nobody can frame an IP.
     pattern:
-      /\bFailed (?<method>password|keyboard-interactive\/pam) for (?:(?<invalid>invalid user) )?(?<user>.*?) from (?<ip>\S+) port (?<port>\d+)/,
+      /\bFailed (?<method>password|keyboard-interactive\/pam) for (?:(?<invalid>invalid user) )?(?<user>.*) from (?<ip>[0-9A-Fa-f:.]+) port (?<port>\d+)(?: ssh2)?(?: \[preauth\])?\s*$/,
     title: (g) => `Failed SSH password logins from ${g.ip}`,
     subject: (g) => g.ip ?? '',
     recommendation: 'Disable password authentication (PasswordAuthentication no) where keys are in use.',
@@ -35,7 +37,7 @@ export const SSHD_RULES: readonly LogRule[] = [
     category: 'auth.invalid_user',
     severity: 'info',
     programs: SSHD_PROGRAMS,
-    pattern: /\bInvalid user (?<user>.*?) from (?<ip>\S+)(?: port (?<port>\d+))?/,
+    pattern: /\bInvalid user (?<user>.*) from (?<ip>[0-9A-Fa-f:.]+)(?: port (?<port>\d+))?(?: \[preauth\])?\s*$/,
     title: (g) => `SSH logins for unknown user names from ${g.ip}`,
     subject: (g) => g.ip ?? '',
   },
@@ -44,7 +46,7 @@ export const SSHD_RULES: readonly LogRule[] = [
     category: 'auth.root_login',
     severity: 'warn',
     programs: SSHD_PROGRAMS,
-    pattern: /\bAccepted (?<method>\S+) for root from (?<ip>\S+) port (?<port>\d+)/,
+    pattern: /\bAccepted (?<method>\S+) for root from (?<ip>[0-9A-Fa-f:.]+) port (?<port>\d+)/,
     title: (g) => `root logged in over SSH from ${g.ip} (${g.method})`,
     subject: (g) => g.ip ?? '',
     recommendation: 'Log in with a named account and use sudo; set PermitRootLogin no (or prohibit-password).',
@@ -55,7 +57,7 @@ export const SSHD_RULES: readonly LogRule[] = [
     severity: 'warn',
     programs: SSHD_PROGRAMS,
     pattern:
-      /\bmaximum authentication attempts exceeded for (?:(?<invalid>invalid user) )?(?<user>.*?) from (?<ip>\S+) port (?<port>\d+)/,
+      /\bmaximum authentication attempts exceeded for (?:(?<invalid>invalid user) )?(?<user>.*) from (?<ip>[0-9A-Fa-f:.]+) port (?<port>\d+)(?: ssh2)?(?: \[preauth\])?\s*$/,
     title: (g) => `Too many SSH authentication attempts in one connection from ${g.ip}`,
     subject: (g) => g.ip ?? '',
     recommendation: 'Block the source if it is not yours; lower MaxAuthTries or use fail2ban.',

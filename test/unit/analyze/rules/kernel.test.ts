@@ -38,3 +38,13 @@ describe('kernel rules on real kernel log lines', () => {
     expect(applyLogRules(records, KERNEL_RULES, thresholds, [])).toEqual([]);
   });
 });
+
+describe('kernel rules on hostile lines', () => {
+  it('stay linear on long kernel-tagged lines (no catastrophic backtracking)', () => {
+    // Any local user can write such lines with `logger -t kernel`; before the bound one 8 KiB line took ~40 ms.
+    const text = Array.from({ length: 20 }, (_, i) => `Nov 25 10:00:00 web kernel: ${'a'.repeat(64 * 1024)} ${i}`).join('\n');
+    const started = process.hrtime.bigint();
+    expect(applyLogRules(recordsFromLog(text, '/var/log/kern.log'), KERNEL_RULES, thresholds, [])).toEqual([]);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5000);
+  });
+});

@@ -79,3 +79,22 @@ describe('sshd rules on real Debian auth.log lines', () => {
     ]);
   });
 });
+
+describe('sshd rules against user names crafted by the client', () => {
+  it('takes the source from what sshd wrote, so an injected " from <ip> port <n>" cannot hide brute force', () => {
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `Nov 25 10:00:${String(i).padStart(2, '0')} web sshd[${i}]: Failed password for invalid user x from 10.9.9.${i} port 22 from 203.0.113.5 port 4${i} ssh2`,
+    ).join('\n');
+    const findings = applyLogRules(recordsFromLog(lines, '/var/log/auth.log'), SSHD_RULES, makeHost().thresholds, []);
+    const brute = findings.filter((f) => f.category === 'auth.bruteforce');
+    expect(brute.map((f) => [f.subject, f.count])).toEqual([['203.0.113.5', 20]]);
+    expect(findings.some((f) => f.subject?.startsWith('10.9.9.'))).toBe(false);
+  });
+
+  it('an invalid user name containing a fake source is attributed to the real one', () => {
+    const line = 'Nov 25 10:00:00 web sshd[1]: Invalid user a from 10.1.1.1 port 1 from 198.51.100.9 port 4000';
+    const [finding] = applyLogRules(recordsFromLog(line, '/var/log/auth.log'), SSHD_RULES, noAggregation, []);
+    expect(finding?.subject).toBe('198.51.100.9');
+  });
+});

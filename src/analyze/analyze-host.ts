@@ -18,8 +18,12 @@ const FAILED_SOURCE_STATUSES = new Set(['missing', 'unreadable', 'error']);
 /** One `collect.source_failed` (info) per collection failure and per log source that could not be read. */
 function sourceFailures(snapshot: HostSnapshot, redact: (line: string) => string): Finding[] {
   const findings: Finding[] = [];
+  const seen = new Set<string>();
   const add = (source: string, title: string, note: string): void => {
     const subject = redact(source);
+    // A log source that failed is also in `failures`: one finding per source, so the key stays unique.
+    if (seen.has(subject)) return;
+    seen.add(subject);
     findings.push({
       category: 'collect.source_failed',
       severity: 'info',
@@ -31,12 +35,13 @@ function sourceFailures(snapshot: HostSnapshot, redact: (line: string) => string
       evidence: [{ source: subject, lines: [redact(note)] }],
     });
   };
-  for (const failure of snapshot.failures) {
-    add(failure.source, `Could not collect ${failure.source}`, failure.message);
-  }
+  // Log sources first: their title says what happened to the file ("is unreadable"), better than the generic one.
   for (const result of snapshot.logSources) {
     if (!FAILED_SOURCE_STATUSES.has(result.status)) continue;
     add(result.path, `Log ${result.path} is ${result.status}`, result.note ?? result.status);
+  }
+  for (const failure of snapshot.failures) {
+    add(failure.source, `Could not collect ${failure.source}`, failure.message);
   }
   return findings;
 }

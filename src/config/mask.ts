@@ -8,11 +8,14 @@ export const MASK = '********';
 const SECRET_KEY = /password|passphrase|secret|token|api_?key|user_key|private_?key/i;
 /** `scheme://user:password@` - the password group is masked. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)([^@/\s]+)(@)/gi;
+/** `?password=x` / `&sslpassword=x` / `?token=x` in a URL query - the value group is masked. */
+const URL_QUERY_SECRET = /([?&](?:[a-z_]*password|pass|pwd|secret|token|api_?key|access_key)=)([^&#\s]+)/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 /** Whether a config key holds a secret (`password`, `api_key`, `smtp_auth_password`, `user_key`, ...). */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  // `ssh.key_passphrase_env` holds the NAME of a variable, not its value: masking it would hide a harmless word.
+  return SECRET_KEY.test(key) && !key.endsWith('_env');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -21,7 +24,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function maskString(value: string): string {
   if (PRIVATE_KEY_BLOCK.test(value)) return MASK;
-  return value.replace(URL_PASSWORD, `$1${MASK}$3`);
+  return value.replace(URL_PASSWORD, `$1${MASK}$3`).replace(URL_QUERY_SECRET, `$1${MASK}`);
 }
 
 /**
@@ -77,6 +80,7 @@ export function collectSecrets(doc: unknown): string[] {
     else if (typeof value === 'string') {
       if (secret || PRIVATE_KEY_BLOCK.test(value)) add(value);
       for (const match of value.matchAll(URL_PASSWORD)) add(safeDecode(match[2] ?? ''));
+      for (const match of value.matchAll(URL_QUERY_SECRET)) add(safeDecode(match[2] ?? ''));
     } else if (secret && typeof value === 'number') add(String(value));
   };
   walk(doc, false);

@@ -53,12 +53,18 @@ export function decimal(min: number, max: number, what: string) {
   );
 }
 
-/** A duration in seconds (fractions allowed), strictly positive. */
+/**
+ * Longest duration accepted: one day. Node timers treat anything above 2^31-1 ms (24.8 days) as 1 ms, so an
+ * unbounded value would make a deadline fire at once.
+ */
+export const MAX_SECONDS = 86_400;
+
+/** A duration in seconds (fractions allowed), greater than 0 and at most one day. */
 export function seconds() {
-  const error = expected('a number of seconds greater than 0');
+  const error = expected(`a number of seconds greater than 0 and at most ${MAX_SECONDS}`);
   return z.preprocess(
     (v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v),
-    z.number({ error }).positive({ error }),
+    z.number({ error }).positive({ error }).max(MAX_SECONDS, { error }),
   );
 }
 
@@ -142,12 +148,12 @@ export function sizeBytes() {
   return z.preprocess(parseSizeBytes, z.number({ error }).int({ error }).positive({ error }));
 }
 
-/** A list of decimals (seconds), each zero or more. */
+/** A list of decimals (seconds), each zero or more and at most one day. */
 export function secondsList() {
   const error = expected('a list of seconds such as [1, 2, 4]');
   const item = z.preprocess(
     (v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v),
-    z.number({ error }).min(0, { error }),
+    z.number({ error }).min(0, { error }).max(MAX_SECONDS, { error }),
   );
   return z.array(item, { error });
 }

@@ -77,3 +77,21 @@ describe('analyzeHost', () => {
     expect(analysis.score).toBe(100);
   });
 });
+
+describe('collect.source_failed identity', () => {
+  it('an unreadable log that is also a collection failure gives ONE finding (keys stay unique)', () => {
+    const base = loadSnapshotFixture('analyze-host', 'mixed');
+    const snap = {
+      ...base,
+      failures: [{ source: '/var/log/adir', message: 'is a directory' }],
+      logSources: [{ pattern: '/var/log/adir', path: '/var/log/adir', status: 'error' as const, bytesRead: 0, linesRead: 0, skippedBytes: 0, note: 'is a directory' }],
+    };
+    const failed = analyzeHost(makeHost(), snap, NO_PREVIOUS, { secrets: [] }).findings.filter(
+      (f) => f.category === 'collect.source_failed' && f.subject === '/var/log/adir',
+    );
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.evidence).toEqual([{ source: '/var/log/adir', lines: ['is a directory'] }]);
+    const keys = failed.map((f) => f.key);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});

@@ -151,3 +151,14 @@ describe('config errors are located and reported all at once', () => {
     }
   });
 });
+
+describe('durations are bounded', () => {
+  test('a timeout above one day is an error, not a timer that fires at once', () => {
+    const err = textError('global:\n  pass_timeout: 2200000\nssh:\n  connect_timeout: 0\n');
+    expect(err.problems.map((p) => [p.path, p.line])).toEqual([
+      ['global.pass_timeout', 2],
+      ['ssh.connect_timeout', 4],
+    ]);
+    expect(err.problems[0]!.message).toMatch(/at most 86400/);
+  });
+});

@@ -75,3 +75,18 @@ describe('collectSecrets and redactText', () => {
     );
   });
 });
+
+describe('secrets in URL query parameters', () => {
+  const url = 'postgres://mon@db:5432/dthm?sslmode=require&password=Hunter2Secret&application_name=dthm';
+
+  it('masks them in the printed config', () => {
+    const masked = maskSecrets({ database: { url } }, { showSecrets: false });
+    expect(masked.database.url).toBe('postgres://mon@db:5432/dthm?sslmode=require&password=********&application_name=dthm');
+  });
+
+  it('collects them so free text is redacted too', () => {
+    const secrets = collectSecrets({ database: { url } });
+    expect(secrets).toContain('Hunter2Secret');
+    expect(redactText(`cannot connect with ${url}`, secrets)).not.toContain('Hunter2Secret');
+  });
+});

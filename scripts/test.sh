@@ -22,6 +22,7 @@ missing=()
 command -v busybox >/dev/null || missing+=(busybox)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /lib/systemd/systemd-journal-remote ] || missing+=(systemd-journal-remote)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # PostgreSQL: use the machine's server; if it is down, start it; failing that, a throwaway cluster of our own.

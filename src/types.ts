@@ -134,11 +134,25 @@ export interface ResolvedHost {
     /** Absolute path of the private key, or null for agent / none. */
     keyPath: string | null;
     connectTimeoutMs: number;
+    /** Offer the keys of the ssh-agent at `SSH_AUTH_SOCK` too (`ssh.use_agent`; always when keyPath is null). */
+    useAgent?: boolean;
+    /** Name of the environment variable holding the key's passphrase (`ssh.key_passphrase_env`), never the value. */
+    passphraseEnv?: string | null;
+    /** `accept-new` (default) or `strict` (`ssh.host_key_policy`, per host). */
+    hostKeyPolicy?: 'accept-new' | 'strict';
+    /** Absolute path of the OpenSSH known_hosts file (`ssh.known_hosts`, default ~/.ssh/known_hosts). */
+    knownHostsPath?: string;
   };
   /** Timeout for one remote command. */
   commandTimeoutMs: number;
   /** Bytes read per log source per pass at most; the rest is skipped with a visible note. */
   logMaxBytesPerPass: number;
+  /** Read the systemd journal incrementally (`journal`, default false). */
+  journal?: boolean;
+  /** List docker containers and read their logs (`check_docker`, default false). */
+  docker?: boolean;
+  /** Follow the shell histories of root and of every /home user (`shell_history`, default false). */
+  shellHistory?: boolean;
   resourceThresholds: ResourceThresholds;
   thresholds: AlertThresholds;
   reportFrequency: string;
@@ -172,12 +186,42 @@ export interface ExecResult {
 export interface Transport {
   /** e.g. `ssh dtmon@10.0.0.5:22` or `local`. Never contains a secret. */
   readonly description: string;
+  /** SSH only: the host key the server presented and verification accepted, to pin. */
+  readonly hostKey?: AcceptedHostKey;
+  /** SSH only: our end of the TCP connection (socket local address and port), so analysis can tell our login apart. */
+  readonly localEndpoint?: { address: string; port: number };
   /** Runs a POSIX sh command line on the host. */
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
 }
 
-export type TransportFactory = (host: ResolvedHost, signal: AbortSignal) => Promise<Transport>;
+/** A host key the store pinned on first use (table `host_keys`), one per host and key type. */
+export interface PinnedHostKey {
+  /** Key type: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, ... */
+  algorithm: string;
+  /** Base64 public key blob (public, but never printed: messages show the fingerprint). */
+  key: string;
+  /** `SHA256:...` as OpenSSH prints it. */
+  fingerprint: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** The host key a connection presented and verification accepted; pinned in the host's transaction. */
+export interface AcceptedHostKey {
+  algorithm: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** What a pass knows up front that a transport needs. */
+export interface TransportOptions {
+  /** Host keys the store pinned for this host (PreviousHostState.hostKeys). */
+  pinnedHostKeys?: readonly PinnedHostKey[];
+}
+
+/** Wrappers (retries) must pass `options` through unchanged: it carries the pinned host keys. */
+export type TransportFactory = (host: ResolvedHost, signal: AbortSignal, options?: TransportOptions) => Promise<Transport>;
 
 // ---------------------------------------------------------------------------------------------
 // Collection
@@ -208,6 +252,35 @@ export interface LogRecord {
   pid: number | null;
   /** The message after the syslog header (the whole line otherwise). */
   message: string;
+  /** syslog priority 0 (emerg) - 7 (debug), when the source says (the journal). */
+  priority?: number;
+  /** The systemd unit that logged it (the journal). */
+  unit?: string;
+  /** The account a shell history belongs to. */
+  user?: string;
+}
+
+/**
+ * Where an incremental source that is not a file stopped (stored in `source_cursors`, in the same transaction as
+ * what was read). `source` is `journal` or `docker:<container name>`; `state` is the source's own JSON position.
+ */
+export interface SourceCursor {
+  source: string;
+  state: Record<string, unknown>;
+}
+
+/** One docker container as `docker ps -a` and `docker inspect` describe it. */
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  /** `running`, `exited`, `restarting`, ... */
+  state: string;
+  /** `healthy`, `unhealthy`, `starting`, or null without a health check. */
+  health: string | null;
+  restartCount: number;
+  exitCode: number | null;
+  startedAt: string | null;
 }
 
 export type LogSourceStatus = 'read' | 'unchanged' | 'missing' | 'unreadable' | 'error';
@@ -251,12 +324,16 @@ export interface CpuCounters {
   at: string;
 }
 
+/**
+ * The state of a host at collection time. A fact whose probe section failed is null (never a placeholder 0 or []),
+ * so it is shown as unknown, stored as no metric, and never overwrites a baseline.
+ */
 export interface HostFacts {
   hostname: string;
   os: { id: string; name: string; version: string; prettyName: string };
   kernel: string;
-  uptimeSeconds: number;
-  load: { one: number; five: number; fifteen: number };
+  uptimeSeconds: number | null;
+  load: { one: number; five: number; fifteen: number } | null;
   cpu: {
     cores: number;
     /** Busy percent averaged over `windowSeconds`, or null when it could not be measured. */
@@ -275,9 +352,11 @@ export interface HostFacts {
     usedPercent: number;
     swapTotalBytes: number;
     swapUsedBytes: number;
-  };
-  disks: DiskUsage[];
-  users: PasswdUser[];
+  } | null;
+  disks: DiskUsage[] | null;
+  users: PasswdUser[] | null;
+  /** Docker containers, when `check_docker` is on and docker answered. */
+  containers?: ContainerInfo[];
 }
 
 export interface CollectFailure {
@@ -298,7 +377,29 @@ export interface HostSnapshot {
   logSources: LogSourceResult[];
   /** Cursors to store (in the same transaction as what was read). */
   cursors: LogCursor[];
+  /** Journal and docker positions to store, likewise. */
+  sourceCursors?: SourceCursor[];
   failures: CollectFailure[];
+  /** Our own SSH session on the host, so analysis can leave its log lines out of the auth findings. */
+  monitorIdentity?: MonitorIdentity;
+}
+
+/**
+ * The monitor's own SSH login to a host during one pass, as the host's sshd logs it: `Accepted publickey for
+ * <user> from <address> port <sourcePort>`. Built from the transport's connection (our socket's local address and
+ * port) and the pass clock.
+ */
+export interface MonitorIdentity {
+  /** The login user (`host.user`). */
+  user: string;
+  /** Our address(es) as the host sees them (the socket's local address; IPv4-mapped IPv6 written as IPv4). */
+  addresses: string[];
+  /** Our source port(s) of the connection; when given, only logins from these ports are ours. */
+  sourcePorts?: number[];
+  /** ISO time the connection was opened (monitor clock). */
+  since: string;
+  /** ISO time the collection ended (monitor clock). */
+  until: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,12 +427,18 @@ export interface HostAnalysis {
 export interface PreviousHostState {
   hostId: number | null;
   cursors: LogCursor[];
+  /** Journal and docker positions (absent when none is stored). */
+  sourceCursors?: SourceCursor[];
   lastScore: number | null;
   lastRunAt: string | null;
   /** Consecutive passes that failed to reach the host, before this one. */
   consecutiveFailures: number;
+  /** Start of the first of those failed passes (absent or null when there are none). */
+  failingSince?: string | null;
   /** Stored baselines by kind (`facts`, `users`, ...), as parsed JSON. */
   baselines: Record<string, unknown>;
+  /** Host keys pinned on first use (absent before the first successful connection). */
+  hostKeys?: PinnedHostKey[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-import type { Finding, HostAnalysis, HostSnapshot, PreviousHostState, ResolvedHost } from '../types.js';
+import type { Finding, HostAnalysis, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../types.js';
 import { applyLogRules } from './log-rules.js';
 import { compareFindings } from './order.js';
 import { createRedactor } from './redact.js';
 import { resourceFindings } from './resources.js';
 import { buildRuleIndex, LOG_RULES, type RuleIndex } from './rules/index.js';
 import { scoreHost } from './score.js';
+import { excludeMonitorSessions } from './self-noise.js';
 
 export interface AnalyzeOptions {
   /** Config secrets, masked wherever they appear in evidence. */
@@ -46,9 +47,13 @@ function sourceFailures(snapshot: HostSnapshot, redact: (line: string) => string
   return findings;
 }
 
+function ownSessionsExcluded(snapshot: HostSnapshot): LogRecord[] {
+  return snapshot.monitorIdentity ? excludeMonitorSessions(snapshot.logs, [snapshot.monitorIdentity]) : snapshot.logs;
+}
+
 /**
- * Analyzes one host's snapshot: log rules over the new lines, resource bands over the facts, one
- * `collect.source_failed` per failure, then the health score. Pure: everything comes in as arguments.
+ * Analyzes one host's snapshot: log rules over the new lines (minus those of our own SSH session, self-noise.ts),
+ * resource bands over the facts, one `collect.source_failed` per failure, then the health score. Pure: everything comes in as arguments.
  *
  * Findings are ordered by severity (crit first), category, then subject. `previous` is the stored state of the
  * host; the v1 rules are stateless and do not read it (change detection will). For an unreachable host the score
@@ -63,7 +68,8 @@ export function analyzeHost(
   const redact = createRedactor(options.secrets);
   const rules = options.rules ?? buildRuleIndex(LOG_RULES);
   const findings = [
-    ...applyLogRules(snapshot.logs, rules, host.thresholds, options.secrets),
+    // Our own logins (`Accepted publickey for root` every pass) are not news: their lines never reach the rules.
+    ...applyLogRules(ownSessionsExcluded(snapshot), rules, host.thresholds, options.secrets),
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),
   ].sort(compareFindings);

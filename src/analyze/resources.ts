@@ -24,9 +24,9 @@ export function classifyBand(value: number, thresholds: ResourceThresholds): Ban
   return next;
 }
 
-/** 1-minute load as a percentage of the cores (100 = every core busy), or null without a core count. */
+/** 1-minute load as a percentage of the cores (100 = every core busy), or null without a load or core count. */
 export function loadPercent(facts: HostFacts): number | null {
-  if (!(facts.cpu.cores > 0) || !Number.isFinite(facts.load.one)) return null;
+  if (!facts.load || !(facts.cpu.cores > 0) || !Number.isFinite(facts.load.one)) return null;
   return (facts.load.one / facts.cpu.cores) * 100;
 }
 
@@ -81,6 +81,7 @@ function diskFindings(disks: readonly DiskUsage[], thresholds: ResourceThreshold
 
 function memoryFinding(facts: HostFacts, thresholds: ResourceThresholds): Finding | null {
   const { memory } = facts;
+  if (!memory) return null;
   const band = classifyBand(memory.usedPercent, thresholds);
   const severity = bandSeverity(band);
   if (!severity) return null;
@@ -112,7 +113,7 @@ function memoryFinding(facts: HostFacts, thresholds: ResourceThresholds): Findin
  */
 function loadFinding(facts: HostFacts, thresholds: ResourceThresholds): Finding | null {
   const percent = loadPercent(facts);
-  if (percent === null) return null;
+  if (percent === null || !facts.load) return null;
   const band = classifyLoad(percent, thresholds);
   if (band !== 'critical') return null;
   return {
@@ -137,7 +138,7 @@ function loadFinding(facts: HostFacts, thresholds: ResourceThresholds): Finding 
  * (`memory.usage`), and the 1-minute load per core (`cpu.load`, critical band only). Nothing for health/info.
  */
 export function resourceFindings(facts: HostFacts, thresholds: ResourceThresholds): Finding[] {
-  const findings = diskFindings(facts.disks, thresholds);
+  const findings = diskFindings(facts.disks ?? [], thresholds);
   const memory = memoryFinding(facts, thresholds);
   if (memory) findings.push(memory);
   const load = loadFinding(facts, thresholds);

@@ -1,6 +1,10 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { HostPassResult, PassResult } from '../types.js';
+import { sanitizeText } from '../collect/sanitize-line.js';
+
+/** Host-derived text (remote stderr, file names, log-derived titles) without escape sequences: it reaches terminals and cron mail. */
+const safe = (text: string): string => sanitizeText(text);
 
 function counts(h: HostPassResult): string {
   const by = { crit: 0, warn: 0, info: 0 };
@@ -40,7 +44,7 @@ export function formatPassSummary(
     for (const h of result.hosts) {
       const status = h.status === 'ok' ? c.green('ok') : h.status === 'partial' ? c.yellow('partial') : c.red('failed');
       table.push([
-        h.name,
+        safe(h.name),
         h.site ?? '-',
         status,
         h.score === null ? '-' : String(h.score),
@@ -54,11 +58,11 @@ export function formatPassSummary(
   }
   for (const h of [...failed, ...partial]) {
     const mark = h.status === 'failed' ? c.red('✗') : c.yellow('!');
-    lines.push(`${mark} ${h.name}: ${h.error ?? h.status}`);
+    lines.push(`${mark} ${safe(h.name)}: ${safe(h.error ?? h.status)}`);
   }
   const crit = result.hosts.flatMap((h) => h.findings.filter((f) => f.severity === 'crit').map((f) => ({ h, f })));
   if (options.quiet) {
-    for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${h.name}: ${f.title}`);
+    for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${safe(h.name)}: ${safe(f.title)}`);
     return lines.join('\n');
   }
   const ok = result.hosts.length - failed.length - partial.length;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   Clock,
   CollectFailure,
+  ContainerInfo,
   CpuCounters,
   HostSnapshot,
   LogCursor,
@@ -9,12 +10,18 @@ import type {
   LogSourceResult,
   PreviousHostState,
   ResolvedHost,
+  SourceCursor,
   Transport,
 } from '../types.js';
-import { planCursor, type CursorPlan } from './cursor-plan.js';
-import { parseLogSection, type ProbedLogFile } from './parse-log-section.js';
-import { buildReadCommand, LogReader, type RangeOutcome, type ReadJob } from './log-reader.js';
+import type { CursorPlan } from './cursor-plan.js';
+import { parseDockerSection } from './docker.js';
+import { planDockerLogs, settleDockerLogs, type DockerLogJob } from './docker-logs.js';
+import { JOURNAL_SOURCE, planJournal, settleJournal, type JournalJob } from './journald.js';
+import { planFile, probedFiles, settleFile, sourceResult } from './file-sources.js';
+import type { ProbedLogFile } from './parse-log-section.js';
+import { buildReadCommand, LogReader, type AnyReadJob, type RangeOutcome, type ReadJob } from './log-reader.js';
 import { buildProbeScript } from './probe.js';
+import { historyOwner, historyParser, SHELL_HISTORY_PATTERNS } from './shell-history.js';
 import { factsFromProbe } from './facts-from-probe.js';
 import { parseProbeOutput } from './parse-probe-output.js';
 import { runScript } from './run-script.js';
@@ -35,11 +42,12 @@ interface PlannedFile {
 }
 
 /**
- * Collects one host over an open transport in at most two commands: the probe (facts + state of every log file),
- * then one read of every planned byte range. Partial failure is data: a failed fact section, an unreadable log or a
- * timed-out read becomes a `CollectFailure` or a log source status, and everything else is kept. A cursor is
- * returned only for a file read completely this pass or confirmed unchanged, so what was read and where the cursor
- * points always agree.
+ * Collects one host over an open transport in at most two commands: the probe (facts, the state of every log file,
+ * and the docker containers when `check_docker`), then one read of every planned byte range, the journal (when
+ * `journal`) and the logs of the containers. Partial failure is data: a failed fact section, an unreadable log or a
+ * timed-out read becomes a `CollectFailure` or a log source status, and everything else is kept. A cursor (file or
+ * source position) is returned only for a source read completely this pass or confirmed unchanged, so what was read
+ * and where the cursor points always agree.
  */
 export async function collectHost(
   host: ResolvedHost,
@@ -50,7 +58,8 @@ export async function collectHost(
   const started = deps.clock();
   const failures: CollectFailure[] = [];
   const logSources: LogSourceResult[] = [];
-  const patterns = host.logs.filter((pattern) => {
+  const configured = host.shellHistory ? [...new Set([...host.logs, ...SHELL_HISTORY_PATTERNS])] : host.logs;
+  const patterns = configured.filter((pattern) => {
     const problem = !pattern.startsWith('/') ? 'log path must be absolute' : pattern.includes('\0') ? 'log path contains NUL' : null;
     if (problem) {
       logSources.push(sourceResult(pattern, pattern, 'error', problem));
@@ -71,6 +80,7 @@ export async function collectHost(
       token: probeToken,
       cpuSampleSeconds,
       cpuSecondSample: previousCpu === null,
+      docker: host.docker === true,
     }),
     { timeoutMs: host.commandTimeoutMs, signal: deps.signal },
   );
@@ -82,20 +92,32 @@ export async function collectHost(
     sampleSeconds: cpuSampleSeconds,
   });
   failures.push(...factFailures);
+  const containers = host.docker ? dockerContainers(sections, failures) : null;
+  if (facts && containers !== null) facts.containers = containers;
 
   const cursorByPath = new Map(previous.cursors.map((c) => [c.path, c]));
   // In configured order: a final result for a file that cannot be read, a plan for one that can.
   const entries: Array<LogSourceResult | PlannedFile> = [];
-  const jobs: ReadJob[] = [];
+  const jobs: AnyReadJob[] = [];
   for (const file of probedFiles(patterns, sections, logSources, failures)) {
     const result = planFile(file, cursorByPath.get(file.path) ?? null, host.logMaxBytesPerPass);
     if ('ranges' in result) {
-      const jobIndexes = result.ranges.map((range) => jobs.push({ range, source: file.path }) - 1);
+      const owner = historyOwner(file.path);
+      // One parser per file: a bash timestamp line dates the command after it, across the file's ranges.
+      const parse = owner ? historyParser(owner.user, owner.shell) : undefined;
+      const jobIndexes = result.ranges.map((range) => jobs.push({ range, source: file.path, ...(parse ? { parse } : {}) }) - 1);
       entries.push({ file, plan: result, jobIndexes });
     } else {
       entries.push(result);
     }
   }
+  const previousSources = previous.sourceCursors ?? [];
+  const journal = host.journal
+    ? planJournal(host.rootfs, previousSources.find((c) => c.source === JOURNAL_SOURCE), host.logMaxBytesPerPass)
+    : null;
+  const dockerLogs = containers ? planDockerLogs(containers, previousSources, host.logMaxBytesPerPass) : [];
+  const streams: Array<{ index: number; plan: JournalJob | DockerLogJob }> = [];
+  for (const plan of [...(journal ? [journal] : []), ...dockerLogs]) streams.push({ index: jobs.push(plan.job) - 1, plan });
 
   let outcomes: RangeOutcome[] = [];
   let readFailure: string | null = null;
@@ -119,7 +141,7 @@ export async function collectHost(
   for (const entry of entries) {
     let result: LogSourceResult;
     if ('plan' in entry) {
-      const mine = entry.jobIndexes.map((i) => outcomes[i]).filter((o): o is RangeOutcome => o !== undefined);
+      const mine = entry.jobIndexes.map((i) => outcomes[i]).filter((o): o is RangeOutcome<ReadJob> => o !== undefined);
       const settled = settleFile(entry.file, entry.plan, mine, readFailure);
       result = settled.source;
       if (settled.cursor) cursors.push(settled.cursor);
@@ -129,6 +151,14 @@ export async function collectHost(
     }
     logSources.push(result);
     if (result.status === 'unreadable' || result.status === 'error') failures.push({ source: result.path, message: result.note ?? result.status });
+  }
+  const sourceCursors: SourceCursor[] = [];
+  for (const { index, plan } of streams) {
+    const settled = 'container' in plan ? settleDockerLogs(plan, outcomes[index], readFailure) : settleJournal(plan, outcomes[index], readFailure);
+    logSources.push(settled.source);
+    for (const record of settled.records) logs.push(record);
+    if (settled.cursor) sourceCursors.push(settled.cursor);
+    if (settled.failure) failures.push({ source: settled.source.path, message: settled.failure });
   }
 
   return {
@@ -140,8 +170,24 @@ export async function collectHost(
     logs,
     logSources,
     cursors,
+    ...(sourceCursors.length > 0 ? { sourceCursors } : {}),
     failures,
   };
+}
+
+/** The containers of the probe's `docker` section; null (and a failure) when docker did not answer. */
+function dockerContainers(sections: ReturnType<typeof parseProbeOutput>, failures: CollectFailure[]): ContainerInfo[] | null {
+  const section = sections.get('docker');
+  if (!section || section.code === null) {
+    failures.push({ source: 'docker', message: 'not reported (probe ended early)' });
+    return null;
+  }
+  if (section.code !== 0) {
+    failures.push({ source: 'docker', message: section.stderr.split('\n')[0] || `exit status ${section.code}` });
+    return null;
+  }
+  // No docker command: nothing to monitor, which is not a failure of the host.
+  return parseDockerSection(section.stdout);
 }
 
 /** The CPU counters the previous pass stored in the facts baseline, if they are usable. */
@@ -151,96 +197,4 @@ export function previousCpuCounters(previous: PreviousHostState): CpuCounters | 
   if (!c || typeof c.totalJiffies !== 'number' || typeof c.idleJiffies !== 'number' || typeof c.at !== 'string') return null;
   if (!Number.isFinite(Date.parse(c.at))) return null;
   return { totalJiffies: c.totalJiffies, idleJiffies: c.idleJiffies, at: c.at };
-}
-
-/** The probed files of every pattern, each path once (the first pattern that matched it wins). */
-function probedFiles(
-  patterns: string[],
-  sections: ReturnType<typeof parseProbeOutput>,
-  logSources: LogSourceResult[],
-  failures: CollectFailure[],
-): ProbedLogFile[] {
-  const seen = new Set<string>();
-  const files: ProbedLogFile[] = [];
-  patterns.forEach((pattern, index) => {
-    const section = sections.get(`log:${index}`);
-    if (!section || section.code === null) {
-      logSources.push(sourceResult(pattern, pattern, 'error', 'not probed (the probe ended early)'));
-      failures.push({ source: pattern, message: 'not probed (the probe ended early)' });
-      return;
-    }
-    if (section.code !== 0 && section.stderr) failures.push({ source: pattern, message: section.stderr.split('\n')[0] ?? '' });
-    for (const file of parseLogSection(section.stdout, pattern)) {
-      if (seen.has(file.path)) continue;
-      seen.add(file.path);
-      files.push(file);
-    }
-  });
-  return files;
-}
-
-/** A cursor plan for a readable file, or the final result for one that cannot be read. */
-function planFile(file: ProbedLogFile, previous: LogCursor | null, maxBytes: number): CursorPlan | LogSourceResult {
-  switch (file.state) {
-    case 'missing':
-      return sourceResult(file.pattern, file.path, 'missing');
-    case 'unreadable':
-      return sourceResult(file.pattern, file.path, 'unreadable', 'permission denied');
-    case 'notfile':
-      return sourceResult(file.pattern, file.path, 'error', 'not a regular file');
-    case 'newline':
-      return sourceResult(file.pattern, '(name with a newline)', 'error', 'a matched file name contains a newline; skipped');
-    case 'ok':
-      break;
-  }
-  if (/\.(gz|xz|bz2|zst|lz4|Z)$/.test(file.path)) {
-    return sourceResult(file.pattern, file.path, 'error', 'compressed files are not read');
-  }
-  const { inode, sizeBytes, fingerprint, headFingerprint } = file;
-  if (inode === null || sizeBytes === null || fingerprint === null || headFingerprint === null) {
-    return sourceResult(file.pattern, file.path, 'error', 'could not stat or fingerprint the file');
-  }
-  return planCursor({ previous, current: { path: file.path, inode, sizeBytes, fingerprint, headFingerprint }, siblings: file.siblings, maxBytes });
-}
-
-/** Joins a file's plan with what its ranges delivered: its records, its source status and its new cursor. */
-function settleFile(
-  file: ProbedLogFile,
-  plan: CursorPlan,
-  outcomes: RangeOutcome[],
-  readFailure: string | null,
-): { source: LogSourceResult; cursor: LogCursor | null; records: LogRecord[] } {
-  const notes = [...plan.notes];
-  if (plan.ranges.length === 0) {
-    return { source: sourceResult(file.pattern, file.path, 'unchanged', notes.join('; ')), cursor: plan.cursor, records: [] };
-  }
-  if (outcomes.length < plan.ranges.length || outcomes.some((o) => !o.isComplete)) {
-    // Dropping the partial lines keeps records and cursor in step: the next pass reads them again.
-    notes.push(`read interrupted (${readFailure ?? 'output ended early'}); will be read again next pass`);
-    return { source: sourceResult(file.pattern, file.path, 'error', notes.join('; ')), cursor: null, records: [] };
-  }
-  const current = outcomes.find((o) => o.job.range.isCurrent);
-  if (current?.status === 'missing') {
-    return { source: sourceResult(file.pattern, file.path, 'missing', 'removed while being read'), cursor: null, records: [] };
-  }
-  if (outcomes.some((o) => o.status === 'missing')) notes.push('the rotated file disappeared before it was read');
-  const records = outcomes.flatMap((o) => o.records);
-  const cursor = current ? { ...plan.cursor, offset: current.job.range.startByte + current.consumedBytes } : plan.cursor;
-  return {
-    source: {
-      pattern: file.pattern,
-      path: file.path,
-      status: 'read',
-      bytesRead: outcomes.reduce((sum, o) => sum + o.bytesRead, 0),
-      linesRead: records.length,
-      skippedBytes: plan.skippedBytes,
-      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-    },
-    cursor,
-    records,
-  };
-}
-
-function sourceResult(pattern: string, path: string, status: LogSourceResult['status'], note?: string): LogSourceResult {
-  return { pattern, path, status, bytesRead: 0, linesRead: 0, skippedBytes: 0, ...(note ? { note } : {}) };
 }

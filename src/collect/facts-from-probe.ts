@@ -12,7 +12,7 @@ import type { ProbeSection } from './parse-probe-output.js';
 
 /**
  * Builds HostFacts from the probe's sections. Each section that failed or could not be parsed becomes a
- * `facts:<section>` failure and leaves a neutral value (0, '', []) in its field; the other facts are kept.
+ * `facts:<section>` failure and leaves its field null ('' for the text facts); the other facts are kept.
  * Returns null facts only when no fact section arrived at all (the probe did not run).
  */
 export function factsFromProbe(
@@ -34,6 +34,8 @@ export function factsFromProbe(
     if (section.code !== 0) {
       const why = section.stderr.split('\n')[0] || (section.code === null ? 'cut off' : `exit status ${section.code}`);
       failures.push({ source: `facts:${name}`, message: why });
+      // What a failed command printed is not the fact (an unreadable passwd is not "no users").
+      return null;
     } else if (parsed.problems.length > 0) {
       failures.push({ source: `facts:${name}`, message: parsed.problems.slice(0, 3).join('; ') });
     }
@@ -55,12 +57,12 @@ export function factsFromProbe(
     hostname: hostname ?? '',
     os: os ?? { id: '', name: '', version: '', prettyName: '' },
     kernel: kernel ?? '',
-    uptimeSeconds: uptime ?? 0,
-    load: load ?? { one: 0, five: 0, fifteen: 0 },
+    uptimeSeconds: uptime,
+    load,
     cpu: { cores: after?.cores ?? before?.cores ?? 0, ...cpuUsage(before, after, cpu, uptime) },
-    memory: memory ?? { totalBytes: 0, availableBytes: 0, usedPercent: 0, swapTotalBytes: 0, swapUsedBytes: 0 },
-    disks: selectDisks(disks ?? [], rootfs),
-    users: users ?? [],
+    memory,
+    disks: disks === null ? null : selectDisks(disks, rootfs),
+    users,
   };
   return { facts, failures };
 }

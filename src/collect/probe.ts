@@ -1,4 +1,5 @@
 import type { LogCursor } from '../types.js';
+import { dockerProbeBody } from './docker.js';
 import { shGlob, shQuote } from './shell.js';
 
 /** Bytes of a log file's head that a new cursor fingerprints. */
@@ -36,6 +37,8 @@ export interface ProbeOptions {
    * not sleep (the percent is the average since that pass). Default true.
    */
   cpuSecondSample?: boolean;
+  /** Add the `docker` section (`docker ps -a` and `docker inspect`, see docker.ts). Default false. */
+  docker?: boolean;
 }
 
 /** `/srv/h1/` -> `/srv/h1`, `/` -> `` : the prefix put before every absolute path. */
@@ -95,6 +98,7 @@ export function buildProbeScript(options: ProbeOptions): string {
     'sec df p_df',
     'sec passwd p_passwd',
   ];
+  if (options.docker) lines.push(`p_docker() {\n${dockerProbeBody()}\n}`, 'sec docker p_docker');
   options.logPatterns.forEach((pattern, index) => {
     const word = isGlob(pattern) ? `"$R"${shGlob(pattern)}` : `"$R"${shQuote(pattern)}`;
     lines.push(`p_log_${index}() { for _f in ${word}; do logfile "$_f" ${isGlob(pattern) ? 1 : 0}; done; }`);
@@ -137,13 +141,16 @@ const HELPERS = [
       printf '%s md5:%s %s\\n' "$_fl" "\${_fv%% *}" "$_fc"
   fi
 }`,
+  // A name with a newline could forge probe records (the output is line-based): such siblings are never used.
   `sib() {
+  case "$1" in *"$NL"*) return 0;; esac
   [ -f "$1" ] && [ -r "$1" ] || return 0
   _ss=$(stat -L -c '%i %s' "$1") || return 0
   printf 'sib %s %s\\n' "$_ss" "\${1#"$R"}"
   fp sibfp "$2" cat "$1"
 }`,
   `sibgz() {
+  case "$1" in *"$NL"*) return 0;; esac
   [ -f "$1" ] && [ -r "$1" ] || return 0
   printf 'gz %s\\n' "\${1#"$R"}"
   fp gzfp "$2" gzip -dc "$1"
@@ -157,6 +164,7 @@ const HELPERS = [
   for _s in "$1"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*; do
     [ -f "$_s" ] || continue
     case "$_s" in
+      *"$NL"*) ;;
       *.gz) _sz=$_s;;
       *.xz|*.bz2|*.zst|*.lz4|*.Z) ;;
       *) _sb=$_sa; _sa=$_s;;

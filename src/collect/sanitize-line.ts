@@ -1,5 +1,5 @@
 /** Longest line kept, in bytes of the raw log; longer lines are cut and marked. */
-export const MAX_LINE_BYTES = 8 * 1024;
+export const MAX_LINE_BYTES = 64 * 1024;
 export const TRUNCATED_MARK = '…[truncated]';
 
 // CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL|ST`) and the other two-byte escapes, as terminals would eat them.
@@ -15,6 +15,20 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  * at MAX_LINE_BYTES gets TRUNCATED_MARK.
  */
 export function sanitizeLine(bytes: Uint8Array, isTruncated: boolean): string {
-  const text = decoder.decode(bytes).replace(ANSI, '').replace(CONTROL, '');
+  const text = clean(decoder.decode(bytes));
   return isTruncated ? `${text}${TRUNCATED_MARK}` : text;
+}
+
+/**
+ * The same cleaning for text that arrives decoded (a journal MESSAGE out of its JSON, where escapes such as
+ * `\u001b` come back as control characters): ANSI sequences and control characters removed, cut at
+ * MAX_LINE_BYTES characters and marked.
+ */
+export function sanitizeText(text: string): string {
+  const cleaned = clean(text);
+  return cleaned.length > MAX_LINE_BYTES ? `${cleaned.slice(0, MAX_LINE_BYTES)}${TRUNCATED_MARK}` : cleaned;
+}
+
+function clean(text: string): string {
+  return text.replace(ANSI, '').replace(CONTROL, '');
 }

@@ -24,10 +24,16 @@ export const HOST_DEFAULTS = {
   rootfs: '/',
   logs: ['/var/log/syslog', '/var/log/auth.log'],
   keyPath: '~/.ssh/id_ed25519',
+  hostKeyPolicy: 'accept-new' as 'accept-new' | 'strict',
   connectTimeoutSeconds: 10,
   commandTimeoutSeconds: 60,
-  logMaxBytes: 8 * 1024 * 1024,
+  logMaxBytes: 64 * 1024 * 1024,
   reportFrequency: 'daily',
+  // Off by default: where rsyslog also writes the journal's messages to /var/log/syslog, reading both would count
+  // every event twice. Histories are root-only files, unreadable to a non-root monitoring user.
+  journal: false,
+  docker: false,
+  shellHistory: false,
 };
 
 type Levels = [host: Partial<SiteEntry> & Partial<HostEntry>, site: Partial<SiteEntry>, global: Partial<SiteEntry>];
@@ -127,11 +133,23 @@ function resolveOne(doc: ConfigDocument, host: HostEntry, configDir: string, hom
     ssh: {
       keyPath: keyPath === null ? null : resolveConfigPath(configDir, keyPath, homeDir),
       connectTimeoutMs: Math.round(connectTimeoutSeconds * 1000),
+      useAgent: doc.ssh.use_agent,
+      passphraseEnv: doc.ssh.key_passphrase_env ?? null,
+      hostKeyPolicy: take('ssh.hostKeyPolicy', [host.host_key_policy, site.host_key_policy, doc.ssh.host_key_policy], HOST_DEFAULTS.hostKeyPolicy),
+      knownHostsPath: resolveConfigPath(configDir, doc.ssh.known_hosts, homeDir),
     },
     commandTimeoutMs: Math.round(
       take('commandTimeoutMs', levels.map((l) => l.command_timeout), HOST_DEFAULTS.commandTimeoutSeconds) * 1000,
     ),
     logMaxBytesPerPass: take('logMaxBytesPerPass', levels.map((l) => l.log_max_bytes), HOST_DEFAULTS.logMaxBytes),
+    journal: take('journal', levels.map((l) => l.journal), HOST_DEFAULTS.journal),
+    // `monitoring.check_docker` is where the original sync-config wrote it: it counts as the host level.
+    docker: take(
+      'docker',
+      [host.check_docker ?? host.monitoring?.check_docker, site.check_docker, doc.global.check_docker],
+      HOST_DEFAULTS.docker,
+    ),
+    shellHistory: take('shellHistory', levels.map((l) => l.shell_history), HOST_DEFAULTS.shellHistory),
     resourceThresholds: resolveBands(levels, origin),
     thresholds: resolveAlertThresholds([host.thresholds, site.thresholds, doc.thresholds], origin),
     reportFrequency: take('reportFrequency', levels.map((l) => l.report_frequency), HOST_DEFAULTS.reportFrequency),

@@ -23,6 +23,7 @@ const ID_HINT = 'expected letters, digits, ".", "_" or "-", starting with a lett
 
 export const REPORT_FREQUENCIES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
 export const TRANSPORTS = ['ssh', 'local'] as const;
+export const HOST_KEY_POLICIES = ['accept-new', 'strict'] as const;
 
 /** One absolute path or glob, or a list of them. */
 function logList(what: string) {
@@ -56,7 +57,16 @@ export const inheritableShape = {
   command_timeout: seconds().optional().describe('Timeout of one remote command, in seconds. Default 60.'),
   log_max_bytes: sizeBytes()
     .optional()
-    .describe('Bytes read per log source per pass at most: an integer or "8MiB", "512KiB". Default 8MiB.'),
+    .describe('Bytes read per log source per pass at most: an integer or "8MiB", "512KiB". Default 64MiB.'),
+  journal: boolean()
+    .optional()
+    .describe('Read the systemd journal incrementally (journalctl --after-cursor). Default false.'),
+  check_docker: boolean()
+    .optional()
+    .describe('List docker containers (state, health, restarts) and read their logs. Default false.'),
+  shell_history: boolean()
+    .optional()
+    .describe('Follow the bash and zsh histories of root and of /home/* users. Default false.'),
 };
 
 const siteOrHostShape = {
@@ -66,6 +76,9 @@ const siteOrHostShape = {
     .nullable()
     .optional()
     .describe('Private key file (~ expanded, relative to the config directory); null = SSH agent only.'),
+  host_key_policy: oneOf(HOST_KEY_POLICIES)
+    .optional()
+    .describe('Overrides ssh.host_key_policy: accept-new (pin on first use) or strict (known_hosts entry required).'),
   enabled: boolean().optional().describe('false disables (a disabled site disables all its hosts). Default true.'),
   tags: textList({ splitCommas: true })
     .optional()
@@ -93,14 +106,16 @@ export const siteEntrySchema = z.preprocess((v) => (v === null || typeof v === '
 
 const monitoringSchema = z
   .strictObject({
-    check_docker: boolean().optional().describe('Written by the original sync-config; accepted, not used.'),
+    check_docker: boolean()
+      .optional()
+      .describe("The original sync-config's name for check_docker; the host's own check_docker wins."),
     check_apt: boolean().optional().describe('Written by the original sync-config; accepted, not used.'),
     check_disk: boolean().optional().describe('Written by the original sync-config; accepted, not used.'),
     check_services: textList({ splitCommas: true })
       .optional()
       .describe('Written by the original sync-config; accepted, not used.'),
   })
-  .describe('Written by the original sync-config; accepted for compatibility, not used.');
+  .describe('Written by the original sync-config; check_docker is used, the other keys are accepted, not used.');
 
 /** One `hosts[]` entry. */
 export const hostSchema = z
@@ -112,7 +127,6 @@ export const hostSchema = z
     site: siteIdSchema.optional().describe('Id of the site (a key of `sites`) whose defaults apply.'),
     ...siteOrHostShape,
     monitoring: monitoringSchema.optional(),
-    check_docker: boolean().optional().describe('Written by the original sync-config; accepted, not used.'),
     check_apt: boolean().optional().describe('Written by the original sync-config; accepted, not used.'),
     alert_level: oneOf(['info', 'warn', 'warning', 'error', 'critical'])
       .optional()

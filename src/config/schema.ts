@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import { describeValue } from './config-path.js';
-import { hostsSchema, inheritableShape, siteEntrySchema, siteKeySchema } from './schema-hosts.js';
+import { HOST_KEY_POLICIES, hostsSchema, inheritableShape, siteEntrySchema, siteKeySchema } from './schema-hosts.js';
 import {
   boolean,
   integer,
   nonEmptyText,
   oneOf,
+  patternText,
   seconds,
   secondsList,
   text,
@@ -119,6 +120,18 @@ const sshSchema = z
     timeout: seconds().optional().describe('The original connect timeout, in seconds; connect_timeout wins.'),
     connect_timeout: seconds().optional().describe('Connect timeout, in seconds. Default timeout, else 10.'),
     max_retries: integer(0, 10).optional().describe('Connection retries; global.retry_attempts wins. Default 3.'),
+    key_passphrase_env: patternText(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as DTHOSTMON_KEY_PASSPHRASE')
+      .optional()
+      .describe('Name of the environment variable holding the passphrase of encrypted keys (never the passphrase itself).'),
+    use_agent: boolean()
+      .default(false)
+      .describe('Also offer the keys of the ssh-agent at SSH_AUTH_SOCK (always used when key_path is null). Default false.'),
+    host_key_policy: oneOf(HOST_KEY_POLICIES)
+      .optional()
+      .describe('accept-new: pin unknown hosts on first use, refuse changed keys; strict: require a known_hosts entry. Default accept-new.'),
+    known_hosts: nonEmptyText()
+      .default('~/.ssh/known_hosts')
+      .describe('OpenSSH known_hosts file checked before the store pins (~ expanded). Default ~/.ssh/known_hosts.'),
   })
   .describe('SSH settings shared by every host.');
 

@@ -48,8 +48,9 @@ export interface ReportDisk extends BandedValue {
 
 export interface ReportHealth {
   cpu: BandedValue & { cores: number; windowSeconds: number | null };
-  memory: BandedValue & { totalBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number };
-  load: BandedValue & { one: number; five: number; fifteen: number };
+  /** Null when the memory facts could not be collected (shown as unknown). */
+  memory: (BandedValue & { totalBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number }) | null;
+  load: (BandedValue & { one: number; five: number; fifteen: number }) | null;
   disks: ReportDisk[];
 }
 
@@ -71,7 +72,7 @@ export interface HostReportModel {
   generatedAt: string;
   host: { name: string; site: string | null; tags: string[]; address: string; transport: 'ssh' | 'local' };
   /** What the host says about itself; null when facts could not be collected. */
-  system: { hostname: string; os: string; kernel: string; uptimeSeconds: number } | null;
+  system: { hostname: string; os: string; kernel: string; uptimeSeconds: number | null } | null;
   reachable: boolean;
   score: {
     value: number | null;
@@ -125,7 +126,7 @@ function buildHealth(facts: HostFacts, thresholds: ResourceThresholds): ReportHe
       cores: facts.cpu.cores,
       windowSeconds: facts.cpu.windowSeconds,
     },
-    memory: {
+    memory: facts.memory && {
       percent: facts.memory.usedPercent,
       band: classifyBand(facts.memory.usedPercent, thresholds),
       totalBytes: facts.memory.totalBytes,
@@ -133,14 +134,14 @@ function buildHealth(facts: HostFacts, thresholds: ResourceThresholds): ReportHe
       swapTotalBytes: facts.memory.swapTotalBytes,
       swapUsedBytes: facts.memory.swapUsedBytes,
     },
-    load: {
+    load: facts.load && {
       percent: load,
       band: load === null ? 'unknown' : classifyLoad(load, thresholds),
       one: facts.load.one,
       five: facts.load.five,
       fifteen: facts.load.fifteen,
     },
-    disks: facts.disks
+    disks: (facts.disks ?? [])
       .filter((d) => !isAlwaysFullMount(d))
       .map((d) => ({
         mount: d.mount,

@@ -17,6 +17,11 @@ export interface Renderer {
   render(name: string, model: object): string;
   /** The file a template name resolves to, or null. */
   resolve(name: string): string | null;
+  /**
+   * Reads and compiles these templates now (they are cached), so a broken user template is found before a pass
+   * starts instead of in the middle of it. Throws an Error naming the file and the problem.
+   */
+  prepare(names: readonly string[]): void;
 }
 
 /** `templates/` of the package: two levels up from both src/report and dist/report. */
@@ -98,15 +103,30 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
     return hb.compile(ast, { strict: false, preventIndent: true });
   };
 
+  const get = (name: string): Handlebars.TemplateDelegate => {
+    let template = cache.get(name);
+    if (!template) {
+      template = compile(name);
+      cache.set(name, template);
+    }
+    return template;
+  };
+
   return {
     resolve,
-    render(name, model) {
-      let template = cache.get(name);
-      if (!template) {
-        template = compile(name);
-        cache.set(name, template);
+    prepare(names) {
+      for (const name of names) {
+        try {
+          get(name); // parses the file: syntax errors (an unclosed block) surface here
+        } catch (err) {
+          const file = resolve(name) ?? `${name}.hbs`;
+          const message = err instanceof Error ? err.message : String(err);
+          throw new Error(`template ${file}: ${message.split('\n')[0]}`);
+        }
       }
-      return template(model);
+    },
+    render(name, model) {
+      return get(name)(model);
     },
   };
 }

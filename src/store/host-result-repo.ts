@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { HostAnalysis, HostRunStatus, HostSnapshot } from '../types.js';
+import type { AcceptedHostKey, Finding, HostAnalysis, HostRunStatus, HostSnapshot } from '../types.js';
 import { appendAudit } from './audit-repo.js';
 import { chunk } from './chunk.js';
 import {
@@ -10,6 +10,8 @@ import {
   type HostRunRef,
 } from './host-result-rows.js';
 import type { Database, NewHostRunRow } from './schema.js';
+import { saveSourceCursors } from './source-cursors-repo.js';
+import { saveHostKeys } from './host-keys-repo.js';
 
 /** Everything one host produced in one pass. */
 export interface SaveHostResultInput {
@@ -25,6 +27,10 @@ export interface SaveHostResultInput {
   reportPath: string | null;
   startedAt: string;
   finishedAt: string;
+  /** Host keys the connection verified, pinned (or refreshed) in this transaction. */
+  hostKeys?: readonly AcceptedHostKey[];
+  /** Findings of a host that has no analysis (a failed host: `ssh.host_key_changed`), stored with its host run. */
+  findings?: readonly Finding[];
 }
 
 /** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
@@ -39,7 +45,7 @@ const METRICS_PER_STATEMENT = 400;
  */
 export async function saveHostResult(db: Kysely<Database>, input: SaveHostResultInput): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const { snapshot, analysis } = input;
+    const { snapshot } = input;
     const { id: hostRunId } = await trx
       .insertInto('host_runs')
       .values(hostRunRow(input))
@@ -48,12 +54,14 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
     const ref: HostRunRef = { hostId: input.hostId, runId: input.runId, hostRunId };
 
     await saveCursors(trx, input, hostRunId);
+    await saveSourceCursors(trx, input.hostId, snapshot.sourceCursors ?? [], input.finishedAt, hostRunId);
     if (snapshot.facts) {
       await saveBaselines(trx, input, hostRunId);
       const metrics = metricRowsFromFacts(snapshot.facts, ref, snapshot.collectedAt);
       for (const batch of chunk(metrics, METRICS_PER_STATEMENT)) await trx.insertInto('metrics').values(batch).execute();
     }
-    const findings = analysis?.findings ?? [];
+    const findings = allFindings(input);
+    await saveHostKeys(trx, input.hostId, input.hostKeys ?? [], input.finishedAt);
     for (const batch of chunk(findings, FINDINGS_PER_STATEMENT)) {
       await trx
         .insertInto('findings')
@@ -77,9 +85,13 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
   });
 }
 
+function allFindings(input: SaveHostResultInput): Finding[] {
+  return [...(input.analysis?.findings ?? []), ...(input.findings ?? [])];
+}
+
 function hostRunRow(input: SaveHostResultInput): NewHostRunRow {
   const { snapshot, analysis } = input;
-  const counts = countBySeverity(analysis?.findings ?? []);
+  const counts = countBySeverity(allFindings(input));
   const durationMs = Date.parse(input.finishedAt) - Date.parse(input.startedAt);
   return {
     run_id: input.runId,

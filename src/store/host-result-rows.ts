@@ -21,11 +21,14 @@ export function metricRowsFromFacts(facts: HostFacts, ref: HostRunRef, collected
     }
   };
   if (facts.cpu.usedPercent !== null) add('cpu.used_percent', facts.cpu.usedPercent);
-  add('memory.used_percent', facts.memory.usedPercent);
-  add('load.1', facts.load.one);
-  add('load.5', facts.load.five);
-  add('load.15', facts.load.fifteen);
-  for (const disk of facts.disks) {
+  // A fact that was not collected is no metric at all, never a 0 in the trend.
+  if (facts.memory) add('memory.used_percent', facts.memory.usedPercent);
+  if (facts.load) {
+    add('load.1', facts.load.one);
+    add('load.5', facts.load.five);
+    add('load.15', facts.load.fifteen);
+  }
+  for (const disk of facts.disks ?? []) {
     add('disk.used_percent', disk.usedPercent, disk.mount);
     add('disk.used_bytes', disk.usedBytes, disk.mount);
     add('disk.size_bytes', disk.sizeBytes, disk.mount);
@@ -51,13 +54,15 @@ export function findingRow(finding: Finding, ref: HostRunRef, createdAt: string)
   };
 }
 
-/** The baselines a snapshot's facts replace: `facts` (everything but the user list) and `users` (the passwd list). */
+/**
+ * The baselines a snapshot's facts replace: `facts` (everything but the user list) and `users` (the passwd list).
+ * A user list that could not be read keeps the previous baseline: an empty one would look like every user removed.
+ */
 export function baselinesFromFacts(facts: HostFacts): Array<{ kind: string; data: unknown }> {
   const { users, ...rest } = facts;
-  return [
-    { kind: 'facts', data: rest },
-    { kind: 'users', data: users },
-  ];
+  const baselines: Array<{ kind: string; data: unknown }> = [{ kind: 'facts', data: rest }];
+  if (users !== null) baselines.push({ kind: 'users', data: users });
+  return baselines;
 }
 
 /** Findings per severity, for the host_runs summary columns. */

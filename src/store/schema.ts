@@ -145,6 +145,32 @@ export interface CursorTable {
   host_run_id: number | null;
 }
 
+/** Positions of non-file log sources (migration 0003), one per host and source (`journal`, `docker:<name>`). */
+export interface SourceCursorTable {
+  id: Generated<number>;
+  host_id: number;
+  source: string;
+  /** JSON object: the source's own position (`{ cursor }` for the journal, `{ id, lastTimestamp }` for docker). */
+  state: JsonText;
+  updated_at: IsoTimestamp;
+  /** Null once retention removed the host run that wrote it. */
+  host_run_id: number | null;
+}
+
+/** Host keys pinned on first use: one per host and key type (see src/collect/host-key-policy.ts). */
+export interface HostKeyTable {
+  id: Generated<number>;
+  host_id: number;
+  /** Key type: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, ... */
+  algorithm: string;
+  /** Base64 public key blob. */
+  key: string;
+  /** `SHA256:...`, as OpenSSH prints it. */
+  fingerprint: string;
+  first_seen: IsoTimestamp;
+  last_seen: IsoTimestamp;
+}
+
 /** Append-only (enforced by database triggers): who did what, when. */
 export interface AuditLogTable {
   id: Generated<number>;
@@ -178,8 +204,10 @@ export interface Database {
   metrics: MetricTable;
   baselines: BaselineTable;
   cursors: CursorTable;
+  source_cursors: SourceCursorTable;
   audit_log: AuditLogTable;
   pass_lock: PassLockTable;
+  host_keys: HostKeyTable;
 }
 
 export type HostRow = Selectable<HostTable>;
@@ -208,6 +236,9 @@ export type NewCursorRow = Insertable<CursorTable>;
 
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type NewAuditLogRow = Insertable<AuditLogTable>;
+
+export type HostKeyRow = Selectable<HostKeyTable>;
+export type NewHostKeyRow = Insertable<HostKeyTable>;
 
 export type PassLockRow = Selectable<PassLockTable>;
 export type NewPassLockRow = Insertable<PassLockTable>;

@@ -1,13 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { LogCursor, PreviousHostState } from '../types.js';
 import type { Database } from './schema.js';
+import { attachSourceCursors } from './source-cursors-repo.js';
 
 /**
- * Reads what the store knows about the given hosts before a pass, in five queries whatever the number of hosts.
- * - cursors and baselines (parsed JSON) as stored;
+ * Reads what the store knows about the given hosts before a pass, in six queries whatever the number of hosts.
+ * - cursors, journal and docker positions (`sourceCursors`, only when there are some) and baselines as stored;
  * - lastRunAt: start of the latest host run; lastScore: score of the latest host run that has one (a failed
  *   collection may have none, and the previous known score is what a report compares with);
- * - consecutiveFailures: failed host runs since the latest non-failed one (all of them when none succeeded).
+ * - consecutiveFailures: failed host runs since the latest non-failed one (all of them when none succeeded), and
+ *   failingSince: the start of the first of them (only set when there is one).
  * Hosts without history get an empty state.
  * @param hostIds name -> host id, as returned by syncHosts.
  * @returns name -> state, for every given host.
@@ -46,8 +48,12 @@ export async function loadPreviousState(
     }
     for (const row of lastRuns) setField(byId, row.host_id, 'lastRunAt', row.last_run_at);
     for (const row of lastScores) setField(byId, row.host_id, 'lastScore', row.score);
-    for (const row of failures) setField(byId, row.host_id, 'consecutiveFailures', Number(row.failures));
+    for (const row of failures) {
+      setField(byId, row.host_id, 'consecutiveFailures', Number(row.failures));
+      setField(byId, row.host_id, 'failingSince', row.since);
+    }
   }
+  await attachSourceCursors(db, byId);
   const states = new Map<string, PreviousHostState>();
   for (const [name, id] of hostIds) states.set(name, byId.get(id) ?? emptyState(id));
   return states;
@@ -84,7 +90,7 @@ function consecutiveFailures(db: Kysely<Database>, ids: number[]) {
     )
     .selectFrom('host_runs as hr')
     .leftJoin('last_ok', 'last_ok.host_id', 'hr.host_id')
-    .select((eb) => ['hr.host_id', eb.fn.countAll<number>().as('failures')])
+    .select((eb) => ['hr.host_id', eb.fn.countAll<number>().as('failures'), eb.fn.min('hr.started_at').as('since')])
     .where('hr.host_id', 'in', ids)
     .where('hr.status', '=', 'failed')
     .where((eb) => eb.or([eb('last_ok.at', 'is', null), eb('hr.started_at', '>', eb.ref('last_ok.at'))]))
@@ -96,7 +102,7 @@ function emptyState(hostId: number): PreviousHostState {
   return { hostId, cursors: [], lastScore: null, lastRunAt: null, consecutiveFailures: 0, baselines: {} };
 }
 
-function setField<K extends 'lastRunAt' | 'lastScore' | 'consecutiveFailures'>(
+function setField<K extends 'lastRunAt' | 'lastScore' | 'consecutiveFailures' | 'failingSince'>(
   byId: Map<number, PreviousHostState>,
   hostId: number,
   field: K,

@@ -26,12 +26,20 @@ export interface SshdPeer {
   stop(): Promise<void>;
 }
 
+/** What a test may choose about the server; everything else is the fixed recipe. */
+export interface SshdOptions {
+  /** Listen on this port (e.g. a second server with another host key where the first one was); default a free one. */
+  port?: number;
+  /** Host key type: ed25519 (default), rsa (3072 bits) or ecdsa (256 bits). */
+  hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa';
+}
+
 /**
  * Starts `/usr/sbin/sshd -D -e -f <tmp config>` on a free loopback port (recipe: shared/test-peers.md section 1)
  * and waits until it answers with an SSH banner. Returns null (after saying why) when sshd is not installed, unless
  * CI=true, where a missing peer must fail the test instead of skipping it.
  */
-export async function startSshd(): Promise<SshdPeer | null> {
+export async function startSshd(options: SshdOptions = {}): Promise<SshdPeer | null> {
   if (!(await exists(SSHD))) {
     const why = `${SSHD} not found: install openssh-server to run the SSH tests`;
     if (process.env.CI === 'true') throw new Error(why);
@@ -42,15 +50,16 @@ export async function startSshd(): Promise<SshdPeer | null> {
   await assertLoginAllowed(user);
   const dir = await mkdtemp(join(tmpdir(), 'dthm-sshd-'));
   const keyPath = join(dir, 'id_ed25519');
-  const hostKey = join(dir, 'ssh_host_ed25519_key');
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dthostmon-test-host', '-f', hostKey]);
+  const hostKeyType = options.hostKeyType ?? 'ed25519';
+  const hostKey = join(dir, `ssh_host_${hostKeyType}_key`);
+  await execa('ssh-keygen', ['-q', '-t', hostKeyType, '-N', '', '-C', 'dthostmon-test-host', '-f', hostKey]);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dthostmon-test-client', '-f', keyPath]);
   await mkdir(join(dir, 'authorized_keys'));
   await writeFile(join(dir, 'authorized_keys', user), await readFile(`${keyPath}.pub`));
   // Privilege separation directory: sshd started as root refuses to run without it.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true });
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',

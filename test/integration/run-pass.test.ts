@@ -181,3 +181,44 @@ describe.each(dialects)('runPass on %s', (dialect) => {
     expect(cursors).toHaveLength(0);
   });
 });
+
+describe.each(dialects)('runPass failure handling on %s', (dialect) => {
+  const dir = tempDir('dthm-runpass-fail-');
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore(dialect);
+  });
+  afterEach(async () => {
+    await store.cleanup();
+  });
+  const deps = (): PassDeps => ({ store, clock: () => new Date(), createTransport, runner: hostname(), pid: process.pid, isPidAlive: () => false });
+
+  it('a broken user template is a config error found before the pass takes the lock', async () => {
+    const templates = join(dir, 'templates');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(templates, { recursive: true });
+    writeFileSync(join(templates, 'host-report.md.hbs'), '{{#if score}}never closed\n');
+    const path = join(dir, 'tpl.yaml');
+    writeFileSync(path, `global:\n  templates_dir: "${templates}"\nhosts:\n  - name: self\n    transport: local\n`);
+    const config = await loadConfig(path);
+    const { ConfigError } = await import('../../src/errors.js');
+    await expect(runPass(config, deps())).rejects.toBeInstanceOf(ConfigError);
+    await expect(runPass(config, deps())).rejects.toThrow(/host-report\.md\.hbs/);
+    expect(await store.db.selectFrom('runs').selectAll().execute()).toHaveLength(0);
+    expect(await store.db.selectFrom('pass_lock').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('a store that fails while writing a host ends the pass with a StoreError, the run marked failed, the lock released', async () => {
+    const path = join(dir, 'store.yaml');
+    writeFileSync(path, 'global:\n  reports_dir: reports\nhosts:\n  - name: a\n    transport: local\n  - name: b\n    transport: local\n');
+    const config = await loadConfig(path);
+    const { sql } = await import('kysely');
+    await sql`drop table metrics`.execute(store.db);
+    const { StoreError } = await import('../../src/errors.js');
+    await expect(runPass(config, deps())).rejects.toBeInstanceOf(StoreError);
+    const runs = await store.db.selectFrom('runs').select('status').execute();
+    expect(runs.map((r) => r.status)).toEqual(['failed']);
+    expect(await store.db.selectFrom('pass_lock').selectAll().execute()).toHaveLength(0);
+    expect(await store.db.selectFrom('cursors').selectAll().execute()).toHaveLength(0);
+  });
+});

@@ -1,8 +1,10 @@
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { findConfigPath } from '../../config/find-config.js';
 import { loadConfig } from '../../config/load.js';
 import { redactText } from '../../config/mask.js';
-import { createTransport } from '../../collect/create-transport.js';
+import { createTransportFactory } from '../../collect/create-transport.js';
+import { sanitizeText } from '../../collect/sanitize-line.js';
 import { openStore } from '../../store/open-store.js';
 import { migrateToLatest } from '../../store/migrate.js';
 import { runPass } from '../../run-pass.js';
@@ -29,6 +31,21 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Who runs this pass, for the pass lock and the runs table: the machine name plus the PID namespace. A pid can only be
+ * checked for liveness inside the same namespace; two containers sharing a hostname (host networking, compose
+ * `hostname:`) get different namespaces, so neither takes over the other's live lock (they rely on its expiry).
+ */
+export function runnerIdentity(): string {
+  let namespace = '';
+  try {
+    namespace = readlinkSync('/proc/self/ns/pid').replace(/^pid:\[(\d+)\]$/, '$1');
+  } catch {
+    // No /proc (not Linux): the hostname alone.
+  }
+  return namespace ? `${hostname()} pidns:${namespace}` : hostname();
+}
+
 /** `dthostmon run`: one bounded pass. Exit 0 when every host was collected, 1 when some host failed. */
 export async function run(options: RunOptions): Promise<number> {
   const out = createOutput(options);
@@ -49,15 +66,17 @@ export async function run(options: RunOptions): Promise<number> {
     const spinner = out.spinner('starting pass');
     let done = 0;
     let total = 0;
+    // The spinner's timer would keep the process alive after an error: stop it whatever happens.
     const result = await runPass(config, {
       store,
       clock: () => new Date(),
-      createTransport,
-      runner: hostname(),
+      // One factory per pass: known_hosts files are read and key files decrypted once, not per host.
+      createTransport: createTransportFactory(),
+      runner: runnerIdentity(),
       pid: process.pid,
       isPidAlive,
       hostNames: options.hosts,
-      onWarning: (m) => out.err(`warning: ${redactText(m, config.secrets)}`),
+      onWarning: (m) => out.err(`warning: ${sanitizeText(redactText(m, config.secrets))}`),
       onProgress: (event) => {
         if (event.type === 'pass-start') {
           total = event.hostCount;
@@ -68,11 +87,10 @@ export async function run(options: RunOptions): Promise<number> {
           done += 1;
           spinner.setText(`collected ${done}/${total} hosts`);
           const r = event.result;
-          out.verbose(`${r.name}: ${r.status}${r.score === null ? '' : ` score ${r.score}`}${r.error ? ` (${redactText(r.error, config.secrets)})` : ''}`);
+          out.verbose(`${r.name}: ${r.status}${r.score === null ? '' : ` score ${r.score}`}${r.error ? ` (${sanitizeText(redactText(r.error, config.secrets))})` : ''}`);
         }
       },
-    });
-    spinner.stop();
+    }).finally(() => spinner.stop());
     if (options.json) {
       out.out(redactText(JSON.stringify(result, null, 2), config.secrets));
     } else {

@@ -54,7 +54,7 @@ describe('collectHost with rootfs pointing at a simulated host', () => {
         memory: { totalBytes: 24683620 * 1024 },
         disks: [],
       });
-      expect(first.facts?.users.find((u) => u.name === 'dtmon')).toEqual({ name: 'dtmon', uid: 1001, gid: 1001, home: '/home/dtmon', shell: '/bin/bash' });
+      expect(first.facts?.users?.find((u) => u.name === 'dtmon')).toEqual({ name: 'dtmon', uid: 1001, gid: 1001, home: '/home/dtmon', shell: '/bin/bash' });
       expect(first.logs.map((r) => [r.source, r.program, r.message])).toEqual([
         ['/var/log/auth.log', 'sshd', 'Failed password for invalid user admin from 198.51.100.7 port 52144 ssh2'],
         ['/var/log/auth.log', 'sshd', 'Accepted publickey for dtmon from 10.0.0.2 port 40000 ssh2'],

@@ -94,23 +94,17 @@ describe('connectSsh through a real sshd', () => {
     expect(await sessionsDrained(peer)).toBe(0);
   });
 
-  it('accepts the key given as a Buffer and passes hostVerifier through', async () => {
+  it('exposes the verified host key (for pinning) and refuses a host whose pinned key differs', async () => {
     if (!peer) return;
-    const seen: string[] = [];
     const expected = peer.hostKeyPub.split(' ')[1];
-    const t = await connectSsh(host({ ssh: { keyPath: null, connectTimeoutMs: 5000 } }), {
-      signal,
-      privateKey: await readFile(peer.keyPath),
-      hostVerifier: (key: Buffer) => {
-        seen.push(key.toString('base64'));
-        return true;
-      },
-    });
+    const t = await connectSsh(host(), { signal });
     await t.close();
-    expect(seen).toEqual([expected]);
-    await expect(
-      connectSsh(host(), { signal, hostVerifier: () => false }),
-    ).rejects.toThrow(`ssh ${peer.user}@127.0.0.1:${peer.port}: host key verification failed`);
+    expect(t.hostKey).toMatchObject({ algorithm: 'ssh-ed25519', key: expected });
+    expect(t.hostKey?.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    const otherPin = { algorithm: 'ssh-ed25519', key: Buffer.alloc(51, 1).toString('base64'), fingerprint: 'SHA256:other', firstSeen: 'x', lastSeen: 'x' };
+    await expect(connectSsh(host(), { signal, pinnedHostKeys: [otherPin] })).rejects.toThrow(
+      `ssh ${peer.user}@127.0.0.1:${peer.port}: host key changed: expected SHA256:other`,
+    );
   });
 
   it('fails with one clear line on a wrong key', async () => {

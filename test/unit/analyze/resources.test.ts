@@ -85,7 +85,7 @@ describe('resourceFindings', () => {
   });
 
   it('reports memory in the warning and critical bands', () => {
-    const memory = { ...makeFacts().memory, usedPercent: 95 };
+    const memory = { ...makeFacts().memory!, usedPercent: 95 };
     const [finding] = resourceFindings(makeFacts({ memory, disks: [] }), DEFAULT_BANDS);
     expect(finding).toMatchObject({ category: 'memory.usage', severity: 'crit', key: 'memory.usage', title: 'Memory 95% used' });
     expect(finding?.evidence[0]?.values).toMatchObject({ usedPercent: 95, band: 'critical' });

@@ -111,3 +111,17 @@ describe('formatPassSummary', () => {
     expect(timedOut).toMatch(/stopped at the deadline/);
   });
 });
+
+describe('formatPassSummary with hostile host-derived text', () => {
+  it('strips terminal escape sequences from errors and titles', () => {
+    const evil = 'x\u001b]0;PWNED\u0007\u001b[2Jy';
+    const text = formatPassSummary(
+      pass([host({ name: 'h1', status: 'failed', error: `logs: ${evil}`, score: null, findings: [finding('crit', evil)] })]),
+      { color: new Chalk({ level: 0 }), quiet: true, reportsDir: '/r' },
+    );
+    // Lines are joined by \n; inside a line no control character may remain.
+    for (const line of text.split('\n')) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(text).toContain('✗ h1: logs: xy');
+    expect(text).toContain('CRIT h1: xy');
+  });
+});

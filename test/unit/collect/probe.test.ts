@@ -94,7 +94,7 @@ describe('buildProbeScript run by a real shell on a simulated host', () => {
         memory: { totalBytes: 2048000 * 1024, usedPercent: 55.5 },
         disks: [],
       });
-      expect(facts?.users.map((u) => u.name)).toEqual(['root', 'daemon', 'sshd', 'dtmon', 'nobody']);
+      expect(facts?.users?.map((u) => u.name)).toEqual(['root', 'daemon', 'sshd', 'dtmon', 'nobody']);
     }
     if (!busyboxBin) console.warn('busybox not installed: the probe was checked with dash only');
   });
@@ -107,6 +107,8 @@ describe('buildProbeScript run by a real shell on a simulated host', () => {
       const { sections } = await runProbe(bare, [], { cmd: 'sh' });
       const { facts, failures } = factsFromProbe(sections, bare);
       expect(facts).toMatchObject({ hostname: 'bare', os: { id: 'fallback' } });
+      // Failed sections are unknown, never a placeholder 0 or empty list.
+      expect(facts).toMatchObject({ memory: null, load: null, users: null, uptimeSeconds: null, cpu: { usedPercent: null } });
       expect(failures.map((f) => f.source).sort()).toEqual(
         ['facts:cpu-1', 'facts:cpu-2', 'facts:loadavg', 'facts:meminfo', 'facts:passwd', 'facts:uptime'].sort(),
       );
@@ -168,6 +170,25 @@ describe('buildProbeScript run by a real shell on a simulated host', () => {
         ? `md5:${createHash('md5').update(first16).digest('hex')}`
         : (await execa('sh', ['-c', 'cksum'], { input: first16 })).stdout.split(' ')[0];
       expect([name, auth?.fingerprint?.value]).toEqual([name, expected]);
+    }
+  });
+
+  it('ignores rotated siblings whose names contain a newline (they could forge probe records)', async () => {
+    const forged = await mkdtemp(join(tmpdir(), 'dthm-probe-forge-'));
+    try {
+      await put(forged, 'var/log/auth.log', AUTH);
+      await put(forged, 'var/log/auth.log-20250101\nfile ok target.txt\nstat 1 120\nfp 1 1', 'forged\n');
+      await put(forged, 'target.txt', 'Accepted password for root from 203.0.113.1 port 1 ssh2\n');
+      const st = await stat(join(forged, 'var/log/auth.log'));
+      const cursor: LogCursor = { path: '/var/log/auth.log', inode: st.ino, offset: 5, fingerprint: 'x', fingerprintLen: 16 };
+      for (const [name, shell] of shells()) {
+        const { sections } = await runProbe(forged, [cursor], shell);
+        const files = parseLogSection(sections.get('log:0')?.stdout ?? '', '/var/log/auth.log');
+        expect([name, files.map((f) => f.path)]).toEqual([name, ['/var/log/auth.log']]);
+        expect(files[0]!.siblings.some((sib) => sib.path.includes('\n'))).toBe(false);
+      }
+    } finally {
+      await rm(forged, { recursive: true, force: true });
     }
   });
 });

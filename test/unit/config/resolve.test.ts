@@ -54,6 +54,7 @@ describe('settings inherit global -> site -> host', () => {
       enabled: 'default',
       'ssh.keyPath': 'host',
       'ssh.connectTimeoutMs': 'global',
+      'ssh.hostKeyPolicy': 'default',
       commandTimeoutMs: 'host',
       logMaxBytesPerPass: 'host',
       reportFrequency: 'host',
@@ -66,6 +67,9 @@ describe('settings inherit global -> site -> host', () => {
       'thresholds.diskPercent': 'site',
       'thresholds.failedLoginAttempts': 'default',
       alertRecipients: 'host',
+      journal: 'default',
+      docker: 'default',
+      shellHistory: 'default',
     });
   });
 
@@ -97,7 +101,7 @@ describe('settings inherit global -> site -> host', () => {
       user: 'globaluser',
       tags: [],
       ssh: { keyPath: join(dir, 'keys/global_ed25519') },
-      logMaxBytesPerPass: 8 * 1024 * 1024,
+      logMaxBytesPerPass: 64 * 1024 * 1024,
       alertRecipients: ['all@example.org'],
     });
     expect(host.thresholds.memoryPercent).toBe(70);

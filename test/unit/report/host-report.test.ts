@@ -151,7 +151,7 @@ describe('host report edge cases', () => {
 
   it('marks a first pass and a host without findings', () => {
     const quiet = { ...loadSnapshotFixture('host-report', 'web-01'), logs: [], logSources: [] };
-    const facts = quiet.facts ? { ...quiet.facts, disks: [], memory: { ...quiet.facts.memory, usedPercent: 20 } } : null;
+    const facts = quiet.facts ? { ...quiet.facts, disks: [], memory: { ...quiet.facts.memory!, usedPercent: 20 } } : null;
     const { markdown, model } = render({ ...quiet, facts }, null);
     expect(model.score.change).toBeNull();
     expect(markdown).toContain('**Score:** 100/100 · ✅ Healthy · first scored pass');

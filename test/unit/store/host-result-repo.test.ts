@@ -172,11 +172,23 @@ describe.each(await testDialects())('saveHostResult on %s', (dialect) => {
   it('leaves out metrics that were not measured or are not numbers', async () => {
     const facts = sampleFacts();
     facts.cpu.usedPercent = null;
-    facts.load.five = Number.NaN;
+    facts.load!.five = Number.NaN;
     facts.disks = [];
     await saveHostResult(store.db, input({ snapshot: sampleSnapshot({ facts }) }));
 
     expect((await all.metrics()).map((m) => m.name)).toEqual(['memory.used_percent', 'load.1', 'load.15']);
+  });
+
+  it('stores no metric for facts that were not collected and keeps the previous user baseline', async () => {
+    await saveHostResult(store.db, input({ snapshot: sampleSnapshot() }));
+    const usersBefore = await store.db.selectFrom('baselines').select('data').where('kind', '=', 'users').executeTakeFirstOrThrow();
+    const facts = { ...sampleFacts(), memory: null, load: null, disks: null, users: null };
+    await saveHostResult(store.db, input({ snapshot: sampleSnapshot({ facts }) }));
+    const names = (await all.metrics()).map((m) => m.name);
+    expect(names.filter((n) => n === 'memory.used_percent')).toHaveLength(1);
+    expect(names.filter((n) => n === 'load.1')).toHaveLength(1);
+    const usersAfter = await store.db.selectFrom('baselines').select('data').where('kind', '=', 'users').executeTakeFirstOrThrow();
+    expect(usersAfter.data).toBe(usersBefore.data);
   });
 
   it('stores a failed host without metrics, baselines or last_seen', async () => {

@@ -5,7 +5,8 @@ import { MigrationError, migrateToLatest } from '../../../src/store/migrate.js';
 import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const BROKEN_MIGRATIONS_DIR = path.resolve('test/fixtures/migrate/broken');
-const TABLES = ['audit_log', 'baselines', 'cursors', 'findings', 'host_runs', 'hosts', 'metrics', 'pass_lock', 'runs'];
+const TABLES = ['audit_log', 'baselines', 'cursors', 'findings', 'host_keys', 'host_runs', 'hosts', 'metrics', 'pass_lock', 'runs', 'source_cursors'];
+const ALL = ['0001_initial', '0002_host_keys', '0003_source_cursors'];
 
 describe.each(await testDialects())('migrateToLatest on %s', (dialect) => {
   let store: TestStore;
@@ -16,8 +17,8 @@ describe.each(await testDialects())('migrateToLatest on %s', (dialect) => {
     await store.cleanup();
   });
 
-  it('applies the initial migration once, then nothing', async () => {
-    await expect(migrateToLatest(store.db)).resolves.toEqual({ applied: ['0001_initial'] });
+  it('applies every migration once, then nothing', async () => {
+    await expect(migrateToLatest(store.db)).resolves.toEqual({ applied: ALL });
     await expect(migrateToLatest(store.db)).resolves.toEqual({ applied: [] });
 
     const tables = (await store.db.introspection.getTables()).map((table) => table.name).sort();
@@ -29,7 +30,7 @@ describe.each(await testDialects())('migrateToLatest on %s', (dialect) => {
     await migrateToLatest(store.db);
     const other = await openTestStore(dialect, { migrate: false });
     try {
-      await expect(migrateToLatest(other.db)).resolves.toEqual({ applied: ['0001_initial'] });
+      await expect(migrateToLatest(other.db)).resolves.toEqual({ applied: ALL });
     } finally {
       await other.cleanup();
     }

@@ -59,6 +59,7 @@ describe.each(await testDialects())('loadPreviousState on %s', (dialect) => {
       lastScore: 80,
       lastRunAt: at(3),
       consecutiveFailures: 2,
+      failingSince: at(2),
       baselines: { facts, users },
     });
     expect(states.get('web2')).toEqual({
@@ -67,6 +68,7 @@ describe.each(await testDialects())('loadPreviousState on %s', (dialect) => {
       lastScore: null,
       lastRunAt: at(2),
       consecutiveFailures: 2,
+      failingSince: at(1),
       baselines: {},
     });
     expect(states.get('db1')).toMatchObject({ lastScore: 95, lastRunAt: at(2), consecutiveFailures: 0 });
@@ -90,7 +92,7 @@ describe.each(await testDialects())('loadPreviousState on %s', (dialect) => {
     await pass(web1, 5, 'failed');
 
     const state = (await loadPreviousState(store.db, ids)).get('web1');
-    expect(state).toMatchObject({ consecutiveFailures: 1, lastScore: 75, lastRunAt: at(5) });
+    expect(state).toMatchObject({ consecutiveFailures: 1, failingSince: at(5), lastScore: 75, lastRunAt: at(5) });
   });
 
   it('reads many hosts with the same few queries as one', async () => {
@@ -112,7 +114,8 @@ describe.each(await testDialects())('loadPreviousState on %s', (dialect) => {
     queries.count = 0;
     const states = await loadPreviousState(store.db.withPlugin(counting), ids);
 
-    expect(forOne).toBeLessThanOrEqual(5);
+    // cursors, baselines, last runs, last scores, failures, source positions.
+    expect(forOne).toBeLessThanOrEqual(6);
     expect(queries.count).toBe(forOne);
     expect(states.size).toBe(60);
     expect([...states.values()].filter((state) => state.lastScore === 90)).toHaveLength(3);

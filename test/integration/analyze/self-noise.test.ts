@@ -52,7 +52,7 @@ describe('excludeMonitorSessions on the log of a real sshd', () => {
     let ourPorts: number[];
     try {
       ourPorts = await localPortsTo(peer.port);
-      expect((await transport.exec('echo ok', { timeoutMs: 5000 })).stdout).toBe('ok\n');
+      expect((await transport.exec('echo ok', { timeoutMs: 30_000 })).stdout).toBe('ok\n');
     } finally {
       await transport.close();
     }

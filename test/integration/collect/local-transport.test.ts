@@ -15,7 +15,7 @@ describe('createLocalTransport', () => {
   it('runs sh -c and returns stdout, stderr and the exit code', async () => {
     const t = createLocalTransport();
     try {
-      const r = await t.exec("printf 'out'; printf 'err' >&2; exit 3", { timeoutMs: 5000 });
+      const r = await t.exec("printf 'out'; printf 'err' >&2; exit 3", { timeoutMs: 30_000 });
       expect(r).toEqual({ code: 3, stdout: 'out', stderr: 'err', timedOut: false });
       expect(t.description).toBe('local');
     } finally {
@@ -27,7 +27,7 @@ describe('createLocalTransport', () => {
     const t = createLocalTransport();
     const chunks: Buffer[] = [];
     try {
-      const r = await t.exec('sh -s', { timeoutMs: 5000, stdin: 'head -c 300000 /dev/zero | tr "\\0" x\n', onStdout: (c) => chunks.push(c) });
+      const r = await t.exec('sh -s', { timeoutMs: 30_000, stdin: 'head -c 300000 /dev/zero | tr "\\0" x\n', onStdout: (c) => chunks.push(c) });
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
       expect(Buffer.concat(chunks).toString()).toBe('x'.repeat(300000));
@@ -59,7 +59,7 @@ describe('createLocalTransport', () => {
     try {
       setTimeout(() => controller.abort(), 200);
       const started = Date.now();
-      const r = await t.exec('sleep 5', { timeoutMs: 10000, signal: controller.signal });
+      const r = await t.exec('sleep 5', { timeoutMs: 30_000, signal: controller.signal });
       expect(r.code).toBeNull();
       expect(r.timedOut).toBe(false);
       expect(Date.now() - started).toBeLessThan(3000);
@@ -71,7 +71,7 @@ describe('createLocalTransport', () => {
   it('caps stderr', async () => {
     const t = createLocalTransport();
     try {
-      const r = await t.exec('head -c 200000 /dev/zero | tr "\\0" e >&2', { timeoutMs: 5000 });
+      const r = await t.exec('head -c 200000 /dev/zero | tr "\\0" e >&2', { timeoutMs: 30_000 });
       expect(r.code).toBe(0);
       expect(r.stderr.length).toBeLessThan(70 * 1024);
       expect(r.stderr).toMatch(/more bytes dropped/);
@@ -82,7 +82,7 @@ describe('createLocalTransport', () => {
 
   it('close() kills running commands and later exec calls fail', async () => {
     const t = createLocalTransport();
-    const pending = t.exec('sleep 5', { timeoutMs: 10000 });
+    const pending = t.exec('sleep 5', { timeoutMs: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await t.close();
     await t.close();

@@ -130,7 +130,7 @@ describe('connectWithRetry against real peers (loopback)', () => {
     const connect = connectWithRetry(createTransport, { attempts: 3, backoffMs: BACKOFF_MS, sleep: sleepUnlessAborted });
     const t = await connect(sshHost(peer.port, { user: peer.user }), signal);
     try {
-      expect((await t.exec('echo up', { timeoutMs: 5000 })).stdout).toBe('up\n');
+      expect((await t.exec('echo up', { timeoutMs: 30_000 })).stdout).toBe('up\n');
     } finally {
       await t.close();
     }

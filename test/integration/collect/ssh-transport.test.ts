@@ -34,8 +34,8 @@ describe('connectSsh through a real sshd', () => {
     try {
       expect(t.description).toBe(`ssh ${peer.user}@127.0.0.1:${peer.port}`);
       const [a, b] = await Promise.all([
-        t.exec('echo one; echo err >&2; exit 4', { timeoutMs: 5000 }),
-        t.exec('cat', { timeoutMs: 5000, stdin: 'from stdin' }),
+        t.exec('echo one; echo err >&2; exit 4', { timeoutMs: 30_000 }),
+        t.exec('cat', { timeoutMs: 30_000, stdin: 'from stdin' }),
       ]);
       expect(a).toEqual({ code: 4, stdout: 'one\n', stderr: 'err\n', timedOut: false });
       expect(b).toEqual({ code: 0, stdout: 'from stdin', stderr: '', timedOut: false });
@@ -53,7 +53,7 @@ describe('connectSsh through a real sshd', () => {
     const t = await connectSsh(host(), { signal });
     const chunks: Buffer[] = [];
     try {
-      const r = await t.exec('head -c 500000 /dev/zero | tr "\\0" y', { timeoutMs: 10000, onStdout: (c) => chunks.push(c) });
+      const r = await t.exec('head -c 500000 /dev/zero | tr "\\0" y', { timeoutMs: 30_000, onStdout: (c) => chunks.push(c) });
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
       expect(Buffer.concat(chunks).length).toBe(500000);
@@ -71,7 +71,7 @@ describe('connectSsh through a real sshd', () => {
       const r = await t.exec('sleep 10', { timeoutMs: 300 });
       expect(r).toMatchObject({ code: null, timedOut: true });
       expect(Date.now() - started).toBeLessThan(3000);
-      expect((await t.exec('echo still here', { timeoutMs: 5000 })).stdout).toBe('still here\n');
+      expect((await t.exec('echo still here', { timeoutMs: 30_000 })).stdout).toBe('still here\n');
     } finally {
       await t.close();
     }

@@ -44,7 +44,7 @@ async function clientKey(name: string, args: string[], options: { passphrase?: s
 
 async function ping(t: Awaited<ReturnType<typeof connectSsh>>): Promise<string> {
   try {
-    return (await t.exec('echo ok', { timeoutMs: 5000 })).stdout;
+    return (await t.exec('echo ok', { timeoutMs: 30_000 })).stdout;
   } finally {
     await t.close();
   }
@@ -56,7 +56,7 @@ describe('client keys against a real sshd', () => {
     expect(await ping(await connectSsh(host(), { signal }))).toBe('ok\n');
     const rsa = await clientKey('rsa4096', ['-t', 'rsa', '-b', '4096']);
     expect(await ping(await connectSsh(host({ keyPath: rsa }), { signal }))).toBe('ok\n');
-  }, 30_000);
+  }, 90_000);
 
   it('refuses an authorized RSA 2048 key before connecting, and a key file readable by others', async () => {
     if (!peer) return;
@@ -127,7 +127,7 @@ describe('client keys against a real sshd', () => {
       await expect(connectSsh(host({ keyPath: null }), { signal, env: {} })).rejects.toThrow(
         'no private key configured (key_path: null) and SSH_AUTH_SOCK is not set',
       );
-    }, 30_000);
+    }, 90_000);
   });
 });
 
@@ -271,5 +271,5 @@ describe('trust on first use through runPass (SQLite)', () => {
     // The harness's readiness probe, then our refused connection.
     expect(second!.log().match(/Connection from 127\.0\.0\.1/g)?.length).toBeGreaterThanOrEqual(2);
     expect(second!.log()).not.toMatch(/Accepted publickey|Failed publickey|userauth/i);
-  }, 30_000);
+  }, 90_000);
 });

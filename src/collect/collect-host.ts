@@ -154,7 +154,10 @@ export async function collectHost(
   }
   const sourceCursors: SourceCursor[] = [];
   for (const { index, plan } of streams) {
-    const settled = 'container' in plan ? settleDockerLogs(plan, outcomes[index], readFailure) : settleJournal(plan, outcomes[index], readFailure);
+    const outcome = outcomes[index];
+    // A stream whose bytes failed the integrity check settles as an interrupted read: no records, position kept.
+    const why = outcome?.integrityFailure ? `integrity check failed: ${outcome.integrityFailure}` : readFailure;
+    const settled = 'container' in plan ? settleDockerLogs(plan, outcome, why) : settleJournal(plan, outcome, why);
     logSources.push(settled.source);
     for (const record of settled.records) logs.push(record);
     if (settled.cursor) sourceCursors.push(settled.cursor);

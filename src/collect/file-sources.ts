@@ -70,6 +70,12 @@ export function settleFile(
   if (plan.ranges.length === 0) {
     return { source: sourceResult(file.pattern, file.path, 'unchanged', notes.join('; ')), cursor: plan.cursor, records: [] };
   }
+  const corrupt = outcomes.find((o) => o.integrityFailure);
+  if (corrupt) {
+    // The cursor stays where it was: the same bytes are read, and checked, again next pass.
+    notes.push(`integrity check failed (${corrupt.integrityFailure ?? ''}); nothing kept, will be read again next pass`);
+    return { source: sourceResult(file.pattern, file.path, 'error', notes.join('; ')), cursor: null, records: [] };
+  }
   if (outcomes.length < plan.ranges.length || outcomes.some((o) => !o.isComplete)) {
     // Dropping the partial lines keeps records and cursor in step: the next pass reads them again.
     notes.push(`read interrupted (${readFailure ?? 'output ended early'}); will be read again next pass`);

@@ -1,8 +1,13 @@
+import { ChunkDigest, toDigestAlgorithm, type ChunkIntegrity } from './chunk-digest.js';
+
 export interface DemuxHandlers {
   onBegin(index: number): void;
   onData(index: number, chunk: Buffer): void;
-  /** `status` is what the read command printed: `0` after a read, `missing` when the file was gone. */
-  onEnd(index: number, status: string): void;
+  /**
+   * `status` is what the read command printed: `0` after a read, `missing` when the file was gone. `integrity`: the
+   * chunk's bytes checked against the checksum in its end marker; null when its begin marker announced no algorithm.
+   */
+  onEnd(index: number, status: string, integrity: ChunkIntegrity | null): void;
 }
 
 /** Longest line accepted where a header or trailer is expected; more is noise, not ours. */
@@ -10,8 +15,9 @@ const MAX_MARKER_LINE_BYTES = 4096;
 
 /**
  * Splits the read command's stdout back into per-range byte streams (pure, streaming). Each range arrives as
- * `<token> begin <n>\n<bytes>\n<token> end <n> <status>\n`; data is passed on as soon as it cannot be the start of
- * an end marker, so only a marker's length of bytes is ever held back, never a file.
+ * `<token> begin <n> <algorithm>\n<bytes>\n<token> end <n> <status> <algorithm> <checksum...>\n`; data is passed on
+ * as soon as it cannot be the start of an end marker, so only a marker's length of bytes is ever held back, never a
+ * file. The bytes are hashed as they pass (see ChunkDigest) and checked against the end marker's checksum.
  */
 export class LogDemux {
   /** Things in the stream that did not fit the format (should stay empty). */
@@ -19,6 +25,7 @@ export class LogDemux {
   private pending: Buffer = Buffer.alloc(0);
   private mode: 'header' | 'data' | 'trailer' = 'header';
   private index = -1;
+  private digest: ChunkDigest | null = null;
   private readonly endMarker: Buffer;
   private readonly headerPrefix: string;
   private readonly trailerPrefix: string;
@@ -56,7 +63,7 @@ export class LogDemux {
 
   /** The stream ended: a range still open was cut off (it gets no onEnd). */
   end(): void {
-    if (this.mode === 'data' && this.pending.length > 0) this.handlers.onData(this.index, this.pending);
+    if (this.mode === 'data' && this.pending.length > 0) this.data(this.pending);
     else if (this.pending.length > 0) this.noise(this.pending.length);
     this.pending = Buffer.alloc(0);
   }
@@ -65,35 +72,42 @@ export class LogDemux {
   private scanData(): boolean {
     const at = this.pending.indexOf(this.endMarker);
     if (at >= 0) {
-      if (at > 0) this.handlers.onData(this.index, this.pending.subarray(0, at));
+      if (at > 0) this.data(this.pending.subarray(0, at));
       this.pending = this.pending.subarray(at + 1);
       this.mode = 'trailer';
       return true;
     }
     const safe = this.pending.length - (this.endMarker.length - 1);
     if (safe > 0) {
-      this.handlers.onData(this.index, this.pending.subarray(0, safe));
+      this.data(this.pending.subarray(0, safe));
       this.pending = this.pending.subarray(safe);
     }
     return false;
   }
 
+  private data(chunk: Buffer): void {
+    this.digest?.update(chunk);
+    this.handlers.onData(this.index, chunk);
+  }
+
   private header(line: string): void {
     if (line === '') return;
-    const n = line.startsWith(this.headerPrefix) ? line.slice(this.headerPrefix.length) : '';
-    if (!/^\d+$/.test(n)) {
+    const match = line.startsWith(this.headerPrefix) ? /^(\d+)(?: (\S+))?$/.exec(line.slice(this.headerPrefix.length)) : null;
+    if (!match) {
       this.noise(line.length);
       return;
     }
-    this.index = Number(n);
+    this.index = Number(match[1]);
+    this.digest = match[2] === undefined ? null : new ChunkDigest(toDigestAlgorithm(match[2]));
     this.mode = 'data';
     this.handlers.onBegin(this.index);
   }
 
   private trailer(line: string): void {
-    const [n, status = ''] = line.slice(this.trailerPrefix.length).split(' ');
+    const [n, status = '', , ...checksum] = line.slice(this.trailerPrefix.length).split(/ +/);
     if (Number(n) !== this.index) this.problems.push(`end marker for range ${n ?? '?'} while reading ${this.index}`);
-    this.handlers.onEnd(this.index, status);
+    this.handlers.onEnd(this.index, status, this.digest ? this.digest.verify(checksum) : null);
+    this.digest = null;
     this.mode = 'header';
   }
 

@@ -58,6 +58,8 @@ export interface RangeOutcome<J extends AnyReadJob = AnyReadJob> {
   isCapped: boolean;
   /** A stream's lines that are not its format (error messages), the first few. */
   otherLines: string[];
+  /** Why the bytes received cannot be trusted (checksum mismatch or none to check); the job then is not complete. */
+  integrityFailure?: string | null;
 }
 
 /** `\n<token> rc 255\n`: the trailer a stream ends with, inside the tail window. */
@@ -76,21 +78,52 @@ export function streamWindowBytes(job: StreamJob, token: string): number {
  * function's output (stderr merged, then `<token> rc <status>`), kept to its newest bytes by `tail -c`. A stream
  * starts with one blank line so that the reader can always drop its first line: the blank one, or the partial line
  * where the window began.
+ *
+ * Integrity: the begin marker names the checksum (`sha256`, else POSIX `cksum`, else `none`) and the end marker
+ * carries it, computed over exactly the bytes sent: they go through `tee` into a FIFO read by the hash tool, so a
+ * file is read once. The FIFO lives in a private `mkdir -m 700` directory under $TMPDIR (removed on exit); when it
+ * cannot be made, a file range is hashed by a second read of the same range (costs a second read; an appended file
+ * does not change a range already planned), and a stream, which cannot be replayed, is sent unverified (`none`).
  */
 export function buildReadCommand(rootfs: string, jobs: AnyReadJob[], token: string): string {
   const lines = [
     '{',
     `R=${shQuote(rootPrefix(rootfs))}`,
     `B=${shQuote(token)}`,
+    `if command -v sha256sum >/dev/null 2>&1; then H=sha256sum; A=sha256
+elif busybox sha256sum </dev/null >/dev/null 2>&1; then H='busybox sha256sum'; A=sha256
+elif command -v cksum >/dev/null 2>&1; then H=cksum; A=cksum
+else H=; A=none; fi`,
+    `D=\${TMPDIR:-/tmp}/dthm-read.$$
+if [ "$A" != none ] && mkdir -m 700 "$D" 2>/dev/null; then
+  trap 'rm -rf "$D"' EXIT
+  trap 'rm -rf "$D"; exit 1' HUP INT TERM
+  mkfifo "$D/f" 2>/dev/null || { rm -rf "$D"; D=; }
+else D=; fi`,
+    // hs: copies stdin to stdout through tee, the hash tool reading the FIFO writes the checksum to $D/h.
+    `hs() {
+  if [ -z "$D" ]; then cat; return; fi
+  $H <"$D/f" >"$D/h" &
+  tee "$D/f"; _t=$?
+  wait
+  return $_t
+}`,
+    `hv() { _h=; if [ -n "$D" ]; then read -r _h <"$D/h"; rm -f "$D/h"; fi; }`,
     `rd() {
-  printf '%s begin %s\\n' "$B" "$1"
-  if [ -r "$2" ]; then tail -c +"$3" "$2" | head -c "$4"; _s=$?; else _s=missing; fi
-  printf '\\n%s end %s %s\\n' "$B" "$1" "$_s"
+  printf '%s begin %s %s\\n' "$B" "$1" "$A"
+  _h=
+  if [ -r "$2" ]; then
+    tail -c +"$3" "$2" | head -c "$4" | hs; _s=$?
+    if [ -n "$D" ]; then hv; elif [ -n "$H" ]; then _h=$(tail -c +"$3" "$2" | head -c "$4" | $H); fi
+  else _s=missing; [ -z "$H" ] || _h=$($H </dev/null); fi
+  printf '\\n%s end %s %s %s %s\\n' "$B" "$1" "$_s" "$A" "$_h"
 }`,
     `st() {
-  printf '%s begin %s\\n' "$B" "$1"
-  { echo; "$3" 2>&1; printf '\\n%s rc %s\\n' "$B" "$?"; } | tail -c "$2"
-  printf '\\n%s end %s 0\\n' "$B" "$1"
+  _a=none; [ -z "$D" ] || _a=$A
+  printf '%s begin %s %s\\n' "$B" "$1" "$_a"
+  { echo; "$3" 2>&1; printf '\\n%s rc %s\\n' "$B" "$?"; } | tail -c "$2" | hs
+  hv
+  printf '\\n%s end %s 0 %s %s\\n' "$B" "$1" "$_a" "$_h"
 }`,
   ];
   jobs.forEach((job, index) => {
@@ -128,6 +161,7 @@ export class LogReader {
       status: null,
       isCapped: false,
       otherLines: [],
+      integrityFailure: null,
     }));
     const trailer = `${token} rc `;
     this.splitters = this.outcomes.map((outcome) => {
@@ -169,11 +203,17 @@ export class LogReader {
         outcome.bytesRead += chunk.length;
         splitter.push(chunk);
       },
-      onEnd: (index, status) => {
+      onEnd: (index, status, integrity) => {
         const outcome = this.outcomes[index];
         const splitter = this.splitters[index];
         if (!outcome || !splitter) return;
         const { job } = outcome;
+        if (integrity === null || !integrity.ok) {
+          // Records parsed from untrusted bytes are dropped with the job, so no cursor moves past them.
+          outcome.integrityFailure = integrity?.reason ?? 'not verified: no checksum announced';
+          outcome.records = [];
+          return;
+        }
         if (isStreamJob(job)) {
           // A stream is complete when it ends: its last line is final even without a newline.
           splitter.end(true);

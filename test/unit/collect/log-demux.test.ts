@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { ChunkIntegrity } from '../../../src/collect/chunk-digest.js';
 import { LogDemux } from '../../../src/collect/log-demux.js';
 
 const TOKEN = '@@dthm-read-0123abcd';
@@ -71,5 +73,32 @@ describe('LogDemux', () => {
     const r = demux([Buffer.from('sh: noise\n'), whole]);
     expect(r.data).toEqual(expected.data);
     expect(r.problems).toEqual(['ignored 9 bytes outside any range']);
+  });
+});
+
+describe('LogDemux integrity', () => {
+  const data = Buffer.from('line one\n\x00\xff tail', 'latin1');
+  const sha = createHash('sha256').update(data).digest('hex');
+  const framed = (checksum: string): Buffer =>
+    Buffer.concat([Buffer.from(`${TOKEN} begin 0 sha256\n`), data, Buffer.from(`\n${TOKEN} end 0 0 sha256 ${checksum} -\n`)]);
+
+  function integrityOf(chunks: Buffer[]): Array<ChunkIntegrity | null> {
+    const seen: Array<ChunkIntegrity | null> = [];
+    const d = new LogDemux(TOKEN, { onBegin: () => undefined, onData: () => undefined, onEnd: (_i, _s, integrity) => seen.push(integrity) });
+    for (const c of chunks) d.push(c);
+    d.end();
+    return seen;
+  }
+
+  it('verifies the sha256 of a chunk whatever the chunk boundaries', () => {
+    const whole = framed(sha);
+    for (let i = 0; i <= whole.length; i++) {
+      expect(integrityOf([whole.subarray(0, i), whole.subarray(i)])).toEqual([{ ok: true }]);
+    }
+  });
+
+  it('reports a mismatch, and null when the begin marker names no algorithm', () => {
+    expect(integrityOf([framed('0'.repeat(64))])).toEqual([{ ok: false, reason: 'sha256 of the received bytes differs from the one the host sent' }]);
+    expect(integrityOf([Buffer.from(`${TOKEN} begin 0\nx\n${TOKEN} end 0 0\n`)])).toEqual([null]);
   });
 });

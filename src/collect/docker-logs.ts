@@ -1,6 +1,7 @@
-import type { ContainerInfo, LogRecord, LogSourceResult, SourceCursor } from '../types.js';
+import type { ContainerInfo, SourceCursor } from '../types.js';
 import { formatBytes } from './format-bytes.js';
 import type { LineParser, RangeOutcome, StreamJob } from './log-reader.js';
+import { interruptedStream, streamResult, type SettledStream } from './stream-settle.js';
 import { shQuote } from './shell.js';
 
 /** Lines read of a container seen for the first time: its newest ones, not its whole history. */
@@ -69,21 +70,9 @@ export function settleDockerLogs(
   plan: DockerLogJob,
   outcome: RangeOutcome | undefined,
   readFailure: string | null,
-): { source: LogSourceResult; records: LogRecord[]; cursor: SourceCursor | null; failure: string | null } {
-  const result = (status: LogSourceResult['status'], note: string, over: Partial<LogSourceResult> = {}): LogSourceResult => ({
-    pattern: 'docker',
-    path: plan.job.source,
-    status,
-    bytesRead: 0,
-    linesRead: 0,
-    skippedBytes: 0,
-    ...(note ? { note } : {}),
-    ...over,
-  });
-  if (!outcome?.isComplete) {
-    const note = `read interrupted (${readFailure ?? 'output ended early'}); will be read again next pass`;
-    return { source: result('error', note), records: [], cursor: null, failure: note };
-  }
+): SettledStream {
+  const result = streamResult('docker', plan.job.source);
+  if (!outcome?.isComplete) return interruptedStream(result, readFailure);
   if (outcome.status === NOT_INSTALLED) return { source: result('missing', 'docker not found'), records: [], cursor: null, failure: null };
   if (outcome.status !== '0') {
     const note = outcome.otherLines[0] ?? `docker logs exit status ${outcome.status ?? '?'}`;

@@ -1,6 +1,7 @@
-import type { LogRecord, LogSourceResult, SourceCursor } from '../types.js';
+import type { LogRecord, SourceCursor } from '../types.js';
 import { formatBytes } from './format-bytes.js';
 import type { LineParser, RangeOutcome, StreamJob } from './log-reader.js';
+import { interruptedStream, streamResult, type SettledStream } from './stream-settle.js';
 import { rootPrefix } from './probe.js';
 import { sanitizeText, TRUNCATED_MARK } from './sanitize-line.js';
 import { shQuote } from './shell.js';
@@ -69,21 +70,9 @@ export function settleJournal(
   plan: JournalJob,
   outcome: RangeOutcome | undefined,
   readFailure: string | null,
-): { source: LogSourceResult; records: LogRecord[]; cursor: SourceCursor | null; failure: string | null } {
-  const result = (status: LogSourceResult['status'], note: string, over: Partial<LogSourceResult> = {}): LogSourceResult => ({
-    pattern: JOURNAL_SOURCE,
-    path: JOURNAL_SOURCE,
-    status,
-    bytesRead: 0,
-    linesRead: 0,
-    skippedBytes: 0,
-    ...(note ? { note } : {}),
-    ...over,
-  });
-  if (!outcome?.isComplete) {
-    const note = `read interrupted (${readFailure ?? 'output ended early'}); will be read again next pass`;
-    return { source: result('error', note), records: [], cursor: null, failure: note };
-  }
+): SettledStream {
+  const result = streamResult(JOURNAL_SOURCE, JOURNAL_SOURCE);
+  if (!outcome?.isComplete) return interruptedStream(result, readFailure);
   if (outcome.status === NOT_INSTALLED) return { source: result('missing', 'journalctl not found'), records: [], cursor: null, failure: null };
   if (outcome.status === NO_JOURNAL_DIR) {
     return { source: result('missing', 'no journal in var/log/journal under rootfs'), records: [], cursor: null, failure: null };

@@ -20,6 +20,7 @@ apt_install() {
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v busybox >/dev/null || missing+=(busybox)
+command -v sudo >/dev/null || missing+=(sudo)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /lib/systemd/systemd-journal-remote ] || missing+=(systemd-journal-remote)

@@ -153,6 +153,11 @@ export interface ResolvedHost {
   docker?: boolean;
   /** Follow the shell histories of root and of every /home user (`shell_history`, default false). */
   shellHistory?: boolean;
+  /**
+   * Run the probe and the read as root through `sudo -n sh -s` (`sudo`, default false), for root-only logs. sudo must
+   * allow the user `sh` without a password; when it asks for one, the host is partial with one clear failure line.
+   */
+  sudo?: boolean;
   resourceThresholds: ResourceThresholds;
   thresholds: AlertThresholds;
   reportFrequency: string;
@@ -259,6 +264,24 @@ export interface LogRecord {
   /** The account a shell history belongs to. */
   user?: string;
 }
+
+/**
+ * The records of one read job (a file range, the journal, a container's log) on their way to analysis. They are
+ * handed over as they are parsed, so no pass has to hold a log in memory, but they only count once the job is known
+ * to be whole and trusted: the collector calls `commit()` for a job whose source settled as read (its cursor
+ * advances) and `discard()` for one that was cut off or failed its integrity check (its cursor stays, the same bytes
+ * are read again next pass). After either call, `add` is ignored.
+ */
+export interface RecordBatch {
+  /** Records added so far (lines read for the source), including any the receiver chose to leave out. */
+  readonly count: number;
+  add(record: LogRecord): void;
+  commit(): void;
+  discard(): void;
+}
+
+/** Makes the batch of one job, given the job's log source. */
+export type RecordBatchFactory = (source: string) => RecordBatch;
 
 /**
  * Where an incremental source that is not a file stopped (stored in `source_cursors`, in the same transaction as

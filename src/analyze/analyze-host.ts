@@ -3,7 +3,8 @@ import { applyLogRules } from './log-rules.js';
 import { compareFindings } from './order.js';
 import { createRedactor } from './redact.js';
 import { resourceFindings } from './resources.js';
-import { buildRuleIndex, LOG_RULES, type RuleIndex } from './rules/index.js';
+import { defaultIndex, type HostLogStream } from './log-stream.js';
+import type { RuleIndex } from './rules/index.js';
 import { scoreHost } from './score.js';
 import { excludeMonitorSessions } from './self-noise.js';
 
@@ -12,6 +13,11 @@ export interface AnalyzeOptions {
   secrets: string[];
   /** Rule set to apply; the built-in registry by default. */
   rules?: RuleIndex;
+  /**
+   * The host's logs as they were analyzed while being read (the pass's way: no log held in memory). When given,
+   * its findings are used and `snapshot.logs` is not looked at.
+   */
+  logStream?: HostLogStream;
 }
 
 const FAILED_SOURCE_STATUSES = new Set(['missing', 'unreadable', 'error']);
@@ -66,10 +72,12 @@ export function analyzeHost(
   options: AnalyzeOptions,
 ): HostAnalysis {
   const redact = createRedactor(options.secrets);
-  const rules = options.rules ?? buildRuleIndex(LOG_RULES);
+  const logFindings = options.logStream
+    ? options.logStream.findings(host.thresholds, options.secrets)
+    : // Our own logins (`Accepted publickey for root` every pass) are not news: their lines never reach the rules.
+      applyLogRules(ownSessionsExcluded(snapshot), options.rules ?? defaultIndex(), host.thresholds, options.secrets);
   const findings = [
-    // Our own logins (`Accepted publickey for root` every pass) are not news: their lines never reach the rules.
-    ...applyLogRules(ownSessionsExcluded(snapshot), rules, host.thresholds, options.secrets),
+    ...logFindings,
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),
   ].sort(compareFindings);

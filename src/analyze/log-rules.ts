@@ -1,7 +1,7 @@
 import type { AlertThresholds, Evidence, Finding, LogRecord, Severity } from '../types.js';
 import { createRedactor } from './redact.js';
 import { buildRuleIndex, rulesFor, type RuleIndex } from './rules/index.js';
-import type { LogRule, RuleGroups } from './rules/types.js';
+import type { LogRule, LogRuleAggregate, RuleGroups } from './rules/types.js';
 
 /** Example lines kept per finding: enough to act on, never a log dump. */
 export const MAX_EXAMPLE_LINES = 5;
@@ -21,19 +21,40 @@ interface FindingSpec {
   recommendation: string | undefined;
 }
 
-interface Hit {
+/** The first rule a line matched, and how many events the line stands for. */
+export interface RuleHit {
   rule: LogRule;
   groups: RuleGroups;
-  record: LogRecord;
   weight: number;
 }
 
-interface Group {
+/** An example line and its place in the pass (lines are numbered in the order they were read). */
+interface Example {
+  seq: number;
+  record: LogRecord;
+}
+
+/** One finding in the making: hits with the same category and subject. */
+interface GroupAcc {
   key: string;
   spec: FindingSpec;
-  /** Event token -> weight; lines of one event (same event id) count once. */
-  events: Map<string, number>;
-  examples: LogRecord[];
+  firstSeq: number;
+  /** Weight of the hits that are events of their own. */
+  plain: number;
+  /** Event id -> weight, for hits of a rule with `eventId` (lines of one event count once). */
+  events: Map<string, number> | null;
+  examples: Example[];
+}
+
+/** Hits of one aggregating rule with one capture value: one finding if they reach the threshold, else ordinary ones. */
+interface Bucket {
+  aggregate: LogRuleAggregate;
+  value: string;
+  firstSeq: number;
+  weight: number;
+  examples: Example[];
+  /** The ordinary findings these hits make when the bucket stays below the threshold. */
+  ordinary: Map<string, GroupAcc>;
 }
 
 function isRuleIndex(rules: readonly LogRule[] | RuleIndex): rules is RuleIndex {
@@ -41,26 +62,22 @@ function isRuleIndex(rules: readonly LogRule[] | RuleIndex): rules is RuleIndex 
 }
 
 function unwrapRepeated(message: string): { message: string; weight: number } {
+  if (!message.startsWith('message repeated ')) return { message, weight: 1 };
   const m = REPEATED.exec(message);
   if (!m?.[1] || m[2] === undefined) return { message, weight: 1 };
   return { message: m[2], weight: Math.max(1, Number.parseInt(m[1], 10)) };
 }
 
-/** First matching rule of each line, tried only against the rules of the line's program. */
-function matchRecords(records: readonly LogRecord[], index: RuleIndex): Hit[] {
-  const hits: Hit[] = [];
-  for (const record of records) {
-    const candidates = rulesFor(index, record.program);
-    if (candidates.length === 0) continue;
-    const { message, weight } = unwrapRepeated(record.message);
-    for (const rule of candidates) {
-      const m = rule.pattern.exec(message);
-      if (!m) continue;
-      hits.push({ rule, groups: m.groups ?? {}, record, weight });
-      break;
-    }
+/** The first matching rule of a line, tried only against the rules of the line's program; null when none matches. */
+export function matchRecord(record: LogRecord, index: RuleIndex): RuleHit | null {
+  const candidates = rulesFor(index, record.program);
+  if (candidates.length === 0) return null;
+  const { message, weight } = unwrapRepeated(record.message);
+  for (const rule of candidates) {
+    const m = rule.pattern.exec(message);
+    if (m) return { rule, groups: m.groups ?? {}, weight };
   }
-  return hits;
+  return null;
 }
 
 function ruleSpec(rule: LogRule, groups: RuleGroups): FindingSpec {
@@ -74,38 +91,156 @@ function ruleSpec(rule: LogRule, groups: RuleGroups): FindingSpec {
   };
 }
 
-/** Per aggregating rule and capture value, the hits, so the ones at or above the threshold can be folded. */
-function aggregateSpecs(hits: readonly Hit[], thresholds: AlertThresholds): Map<Hit, FindingSpec> {
-  const buckets = new Map<string, Hit[]>();
-  for (const hit of hits) {
-    const agg = hit.rule.aggregate;
-    const value = agg ? hit.groups[agg.by] : undefined;
-    if (!agg || value === undefined || value === '') continue;
-    const bucketKey = `${hit.rule.id}\u0000${value}`;
-    const bucket = buckets.get(bucketKey) ?? [];
-    bucket.push(hit);
-    buckets.set(bucketKey, bucket);
+function aggregateSpec(agg: LogRuleAggregate, value: string): FindingSpec {
+  return {
+    ruleId: agg.id,
+    category: agg.category,
+    severity: agg.severity,
+    subject: value,
+    title: (n) => agg.title(value, n),
+    recommendation: agg.recommendation,
+  };
+}
+
+function groupKey(spec: FindingSpec): string {
+  return spec.subject ? `${spec.category}:${spec.subject}` : spec.category;
+}
+
+function addExample(examples: Example[], example: Example): void {
+  if (examples.length < MAX_EXAMPLE_LINES) examples.push(example);
+}
+
+/** The first MAX_EXAMPLE_LINES examples of both lists, in reading order. */
+function mergeExamples(a: Example[], b: Example[]): Example[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return [...a, ...b].sort((x, y) => x.seq - y.seq).slice(0, MAX_EXAMPLE_LINES);
+}
+
+function addHitTo(groups: Map<string, GroupAcc>, spec: FindingSpec, eventId: string | undefined, weight: number, example: Example): void {
+  const key = groupKey(spec);
+  let group = groups.get(key);
+  if (!group) {
+    group = { key, spec, firstSeq: example.seq, plain: 0, events: null, examples: [] };
+    groups.set(key, group);
+  } else if (SEVERITY_RANK[spec.severity] > SEVERITY_RANK[group.spec.severity]) {
+    group.spec = spec;
   }
-  const specs = new Map<Hit, FindingSpec>();
-  for (const bucket of buckets.values()) {
-    const first = bucket[0];
-    const agg = first?.rule.aggregate;
-    if (!first || !agg) continue;
-    const minCount = agg.minCount === 'failedLoginAttempts' ? thresholds.failedLoginAttempts : agg.minCount;
-    const count = bucket.reduce((n, h) => n + h.weight, 0);
-    if (count < minCount) continue;
-    const value = first.groups[agg.by] ?? '';
-    const spec: FindingSpec = {
-      ruleId: agg.id,
-      category: agg.category,
-      severity: agg.severity,
-      subject: value,
-      title: (n) => agg.title(value, n),
-      recommendation: agg.recommendation,
-    };
-    for (const hit of bucket) specs.set(hit, spec);
+  if (eventId === undefined) {
+    group.plain += weight;
+  } else {
+    group.events ??= new Map();
+    group.events.set(eventId, Math.max(group.events.get(eventId) ?? 0, weight));
   }
-  return specs;
+  addExample(group.examples, example);
+}
+
+/** Folds `from` into `into` (same key): counts add up, a higher severity wins, the earliest examples stay. */
+function mergeGroupInto(into: Map<string, GroupAcc>, from: GroupAcc): void {
+  const group = into.get(from.key);
+  if (!group) {
+    into.set(from.key, { ...from, events: from.events ? new Map(from.events) : null, examples: [...from.examples] });
+    return;
+  }
+  const laterIsFirst = from.firstSeq < group.firstSeq;
+  if (SEVERITY_RANK[from.spec.severity] > SEVERITY_RANK[group.spec.severity] || (laterIsFirst && from.spec.severity === group.spec.severity)) {
+    group.spec = from.spec;
+  }
+  group.firstSeq = Math.min(group.firstSeq, from.firstSeq);
+  group.plain += from.plain;
+  if (from.events) {
+    group.events ??= new Map();
+    for (const [id, weight] of from.events) group.events.set(id, Math.max(group.events.get(id) ?? 0, weight));
+  }
+  group.examples = mergeExamples(group.examples, from.examples);
+}
+
+/**
+ * The findings of log rules, built up hit by hit without keeping the lines: per finding only its counts and at most
+ * {@link MAX_EXAMPLE_LINES} example lines. Accumulators can be merged, so the hits of one read job can be kept apart
+ * until the job is known to be whole (see RecordBatch) and then folded into the host's.
+ */
+export class LogRuleAccumulator {
+  private readonly groups = new Map<string, GroupAcc>();
+  private readonly buckets = new Map<string, Bucket>();
+
+  /** Adds the hit of the line numbered `seq` (reading order). */
+  add(hit: RuleHit, record: LogRecord, seq: number): void {
+    const { rule, groups, weight } = hit;
+    const example = { seq, record };
+    const agg = rule.aggregate;
+    const value = agg ? groups[agg.by] : undefined;
+    if (!agg || value === undefined || value === '') {
+      addHitTo(this.groups, ruleSpec(rule, groups), rule.eventId?.(groups), weight, example);
+      return;
+    }
+    const bucketKey = `${rule.id}\u0000${value}`;
+    let bucket = this.buckets.get(bucketKey);
+    if (!bucket) {
+      bucket = { aggregate: agg, value, firstSeq: seq, weight: 0, examples: [], ordinary: new Map() };
+      this.buckets.set(bucketKey, bucket);
+    }
+    bucket.weight += weight;
+    addExample(bucket.examples, example);
+    addHitTo(bucket.ordinary, ruleSpec(rule, groups), rule.eventId?.(groups), weight, example);
+  }
+
+  /** Folds another accumulator's hits into this one. */
+  merge(other: LogRuleAccumulator): void {
+    for (const group of other.groups.values()) mergeGroupInto(this.groups, group);
+    for (const [key, from] of other.buckets) {
+      const bucket = this.buckets.get(key);
+      if (!bucket) {
+        const ordinary = new Map<string, GroupAcc>();
+        for (const group of from.ordinary.values()) mergeGroupInto(ordinary, group);
+        this.buckets.set(key, { ...from, examples: [...from.examples], ordinary });
+        continue;
+      }
+      bucket.firstSeq = Math.min(bucket.firstSeq, from.firstSeq);
+      bucket.weight += from.weight;
+      bucket.examples = mergeExamples(bucket.examples, from.examples);
+      for (const group of from.ordinary.values()) mergeGroupInto(bucket.ordinary, group);
+    }
+  }
+
+  /** The findings, in the order of their first line; titles, subjects and evidence redacted. */
+  findings(thresholds: AlertThresholds, secrets: string[]): Finding[] {
+    const final = new Map<string, GroupAcc>();
+    for (const group of this.groups.values()) mergeGroupInto(final, group);
+    for (const bucket of this.buckets.values()) {
+      const agg = bucket.aggregate;
+      const minCount = agg.minCount === 'failedLoginAttempts' ? thresholds.failedLoginAttempts : agg.minCount;
+      if (bucket.weight >= minCount) {
+        const spec = aggregateSpec(agg, bucket.value);
+        mergeGroupInto(final, { key: groupKey(spec), spec, firstSeq: bucket.firstSeq, plain: bucket.weight, events: null, examples: bucket.examples });
+      } else {
+        for (const group of bucket.ordinary.values()) mergeGroupInto(final, group);
+      }
+    }
+    const redact = createRedactor(secrets);
+    return [...final.values()]
+      .sort((a, b) => a.firstSeq - b.firstSeq)
+      .map((g) => {
+        let count = g.plain;
+        for (const weight of g.events?.values() ?? []) count += weight;
+        // Titles and subjects carry captured text (a user name may be a mistyped password), so they are redacted too.
+        const finding: Finding = {
+          category: g.spec.category,
+          severity: g.spec.severity,
+          ruleId: g.spec.ruleId,
+          title: redact(g.spec.title(count)),
+          key: redact(g.key),
+          count,
+          evidence: toEvidence(
+            g.examples.map((e) => e.record),
+            redact,
+          ),
+        };
+        if (g.spec.subject) finding.subject = redact(g.spec.subject);
+        if (g.spec.recommendation) finding.recommendation = g.spec.recommendation;
+        return finding;
+      });
+  }
 }
 
 function toEvidence(examples: readonly LogRecord[], redact: (line: string) => string): Evidence[] {
@@ -137,39 +272,10 @@ export function applyLogRules(
   secrets: string[],
 ): Finding[] {
   const index = isRuleIndex(rules) ? rules : buildRuleIndex(rules);
-  const hits = matchRecords(records, index);
-  const aggregated = aggregateSpecs(hits, thresholds);
-  const groups = new Map<string, Group>();
-  hits.forEach((hit, i) => {
-    const spec = aggregated.get(hit) ?? ruleSpec(hit.rule, hit.groups);
-    const key = spec.subject ? `${spec.category}:${spec.subject}` : spec.category;
-    let group = groups.get(key);
-    if (!group) {
-      group = { key, spec, events: new Map(), examples: [] };
-      groups.set(key, group);
-    } else if (SEVERITY_RANK[spec.severity] > SEVERITY_RANK[group.spec.severity]) {
-      group.spec = spec;
-    }
-    const eventId = aggregated.has(hit) ? undefined : hit.rule.eventId?.(hit.groups);
-    const token = eventId === undefined ? `line:${i}` : `event:${eventId}`;
-    group.events.set(token, Math.max(group.events.get(token) ?? 0, hit.weight));
-    if (group.examples.length < MAX_EXAMPLE_LINES) group.examples.push(hit.record);
+  const accumulator = new LogRuleAccumulator();
+  records.forEach((record, seq) => {
+    const hit = matchRecord(record, index);
+    if (hit) accumulator.add(hit, record, seq);
   });
-  const redact = createRedactor(secrets);
-  return [...groups.values()].map((g) => {
-    const count = [...g.events.values()].reduce((n, w) => n + w, 0);
-    // Titles and subjects carry captured text (a user name may be a mistyped password), so they are redacted too.
-    const finding: Finding = {
-      category: g.spec.category,
-      severity: g.spec.severity,
-      ruleId: g.spec.ruleId,
-      title: redact(g.spec.title(count)),
-      key: redact(g.key),
-      count,
-      evidence: toEvidence(g.examples, redact),
-    };
-    if (g.spec.subject) finding.subject = redact(g.spec.subject);
-    if (g.spec.recommendation) finding.recommendation = g.spec.recommendation;
-    return finding;
-  });
+  return accumulator.findings(thresholds, secrets);
 }

@@ -40,41 +40,72 @@ interface Session {
  */
 export function excludeMonitorSessions(records: readonly LogRecord[], identities: readonly MonitorIdentity[]): LogRecord[] {
   if (identities.length === 0) return [...records];
-  const sessions = new Map<string, Session>();
-  for (const identity of identities) {
-    for (const address of identity.addresses) {
-      for (const port of identity.sourcePorts ?? []) sessions.set(endpointKey(address, String(port)), { identity, pid: null });
-    }
-  }
-  const accepted = new Set<LogRecord>();
-  for (const record of records) {
-    if (!isSshd(record)) continue;
-    const m = ACCEPTED.exec(record.message);
-    if (!m?.groups) continue;
-    const { user = '', ip = '', port = '' } = m.groups;
-    const identity = identities.find((id) => ownsLogin(id, user, ip, Number(port), record.time));
-    if (!identity) continue;
-    accepted.add(record);
-    sessions.set(endpointKey(ip, port), { identity, pid: record.pid });
-  }
-  if (sessions.size === 0) return [...records];
-  const pids = new Map<number, MonitorIdentity>();
-  for (const session of sessions.values()) if (session.pid !== null) pids.set(session.pid, session.identity);
+  const filter = new MonitorSessionFilter(identities);
+  // Two passes: an Accepted line anywhere in the batch claims its session's lines, even the ones logged before it.
+  for (const record of records) filter.noteLogin(record);
+  return records.filter((record) => !filter.isOwn(record));
+}
 
-  return records.filter((record) => {
-    if (accepted.has(record)) return false;
-    if (!isSshd(record) || FAILURE.test(record.message)) return true;
-    const pidIdentity = record.pid === null ? undefined : pids.get(record.pid);
-    const pam = PAM_SESSION.exec(record.message);
-    if (pam && pidIdentity && pam.groups?.user === pidIdentity.user && isDuring(pidIdentity, record.time)) return false;
-    const namedUser = NAMED_USER.exec(record.message)?.groups?.user;
-    for (const m of record.message.matchAll(ENDPOINT)) {
-      const session = sessions.get(endpointKey(m.groups?.ip ?? '', m.groups?.port ?? ''));
-      if (!session || (namedUser !== undefined && namedUser !== session.identity.user)) continue;
-      if (isDuring(session.identity, record.time)) return false;
+/**
+ * The streaming form of {@link excludeMonitorSessions}: one record at a time, in log order, holding only the
+ * sessions found (never the records). `accept(record)` notes the record's login when it is ours and says whether the
+ * record is left out. In log order a session's Accepted line comes before its pam and session lines; its earlier
+ * `Connection from` line is claimed through `identity.sourcePorts`, which the transport always gives.
+ */
+export class MonitorSessionFilter {
+  private readonly sessions = new Map<string, Session>();
+  private readonly pids = new Map<number, MonitorIdentity>();
+  private readonly accepted = new Set<LogRecord>();
+  /** Lower-cased addresses of every identity: a line naming none of them cannot be a session line of ours. */
+  private readonly needles: string[];
+
+  constructor(private readonly identities: readonly MonitorIdentity[]) {
+    for (const identity of identities) {
+      for (const address of identity.addresses) {
+        for (const port of identity.sourcePorts ?? []) this.sessions.set(endpointKey(address, String(port)), { identity, pid: null });
+      }
     }
+    this.needles = [...new Set(identities.flatMap((id) => id.addresses.map(normalizeAddress)))];
+  }
+
+  /** True when the record is a line of one of our sessions (and so must not reach the rules). */
+  accept(record: LogRecord): boolean {
+    return this.noteLogin(record) || this.isOwn(record);
+  }
+
+  /** Notes an Accepted line of ours (its pid then claims the session's pam lines); true when it was one. */
+  noteLogin(record: LogRecord): boolean {
+    if (!isSshd(record) || !record.message.startsWith('Accepted ')) return false;
+    const m = ACCEPTED.exec(record.message);
+    if (!m?.groups) return false;
+    const { user = '', ip = '', port = '' } = m.groups;
+    const identity = this.identities.find((id) => ownsLogin(id, user, ip, Number(port), record.time));
+    if (!identity) return false;
+    this.accepted.add(record);
+    this.sessions.set(endpointKey(ip, port), { identity, pid: record.pid });
+    if (record.pid !== null) this.pids.set(record.pid, identity);
     return true;
-  });
+  }
+
+  isOwn(record: LogRecord): boolean {
+    if (this.accepted.has(record)) return true;
+    if (this.sessions.size === 0 || !isSshd(record)) return false;
+    const { message } = record;
+    const pidIdentity = record.pid === null ? undefined : this.pids.get(record.pid);
+    const lower = message.toLowerCase();
+    // Cheap tests first: most sshd lines are neither of our pid nor name one of our addresses.
+    if (!pidIdentity && !this.needles.some((n) => lower.includes(n))) return false;
+    if (FAILURE.test(message)) return false;
+    const pam = pidIdentity ? PAM_SESSION.exec(message) : null;
+    if (pam && pidIdentity && pam.groups?.user === pidIdentity.user && isDuring(pidIdentity, record.time)) return true;
+    const namedUser = NAMED_USER.exec(message)?.groups?.user;
+    for (const m of message.matchAll(ENDPOINT)) {
+      const session = this.sessions.get(endpointKey(m.groups?.ip ?? '', m.groups?.port ?? ''));
+      if (!session || (namedUser !== undefined && namedUser !== session.identity.user)) continue;
+      if (isDuring(session.identity, record.time)) return true;
+    }
+    return false;
+  }
 }
 
 function isSshd(record: LogRecord): boolean {

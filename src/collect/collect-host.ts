@@ -21,10 +21,12 @@ import { planFile, probedFiles, settleFile, sourceResult } from './file-sources.
 import type { ProbedLogFile } from './parse-log-section.js';
 import { buildReadCommand, LogReader, type AnyReadJob, type RangeOutcome, type ReadJob } from './log-reader.js';
 import { buildProbeScript } from './probe.js';
+import { BufferedBatch, type RecordBatchFactory } from './record-batch.js';
 import { historyOwner, historyParser, SHELL_HISTORY_PATTERNS } from './shell-history.js';
 import { factsFromProbe } from './facts-from-probe.js';
 import { parseProbeOutput } from './parse-probe-output.js';
 import { runScript } from './run-script.js';
+import { sudoOptions } from './sudo.js';
 
 export interface CollectDeps {
   clock: Clock;
@@ -32,6 +34,11 @@ export interface CollectDeps {
   signal: AbortSignal;
   /** Seconds between the two CPU samples of the probe (default 1). */
   cpuSampleSeconds?: number;
+  /**
+   * Where each read job's records stream as they are parsed (analysis, without holding the log in memory). Default:
+   * the records are kept and the snapshot's `logs` holds those of the sources read whole.
+   */
+  records?: RecordBatchFactory;
 }
 
 /** A log file that was stat-ed and planned, waiting for its bytes. */
@@ -82,7 +89,7 @@ export async function collectHost(
       cpuSecondSample: previousCpu === null,
       docker: host.docker === true,
     }),
-    { timeoutMs: host.commandTimeoutMs, signal: deps.signal },
+    { timeoutMs: host.commandTimeoutMs, signal: deps.signal, ...sudoOptions(host) },
   );
   if (probe.failure) failures.push({ source: 'probe', message: probe.failure });
   const sections = parseProbeOutput(probe.stdout, probeToken);
@@ -119,15 +126,20 @@ export async function collectHost(
   const streams: Array<{ index: number; plan: JournalJob | DockerLogJob }> = [];
   for (const plan of [...(journal ? [journal] : []), ...dockerLogs]) streams.push({ index: jobs.push(plan.job) - 1, plan });
 
+  const logs: LogRecord[] = [];
   let outcomes: RangeOutcome[] = [];
   let readFailure: string | null = null;
   if (jobs.length > 0) {
     const readToken = `@@dthm-read-${randomBytes(12).toString('hex')}`;
-    const reader = new LogReader(jobs, readToken, started);
+    const batchFor = deps.records ?? (() => new BufferedBatch((records) => {
+      for (const record of records) logs.push(record);
+    }));
+    const reader = new LogReader(jobs, readToken, started, (job) => batchFor(job.source));
     const read = await runScript(transport, buildReadCommand(host.rootfs, jobs, readToken), {
       timeoutMs: host.commandTimeoutMs,
       signal: deps.signal,
       onStdout: (chunk) => reader.push(chunk),
+      ...sudoOptions(host),
     });
     const finished = reader.finish();
     outcomes = finished.outcomes;
@@ -136,7 +148,6 @@ export async function collectHost(
     if (finished.problems.length > 0) failures.push({ source: 'logs', message: finished.problems.slice(0, 3).join('; ') });
   }
 
-  const logs: LogRecord[] = [];
   const cursors: LogCursor[] = [];
   for (const entry of entries) {
     let result: LogSourceResult;
@@ -145,7 +156,7 @@ export async function collectHost(
       const settled = settleFile(entry.file, entry.plan, mine, readFailure);
       result = settled.source;
       if (settled.cursor) cursors.push(settled.cursor);
-      for (const record of settled.records) logs.push(record);
+      for (const batch of settled.batches) batch.commit();
     } else {
       result = entry;
     }
@@ -159,10 +170,13 @@ export async function collectHost(
     const why = outcome?.integrityFailure ? `integrity check failed: ${outcome.integrityFailure}` : readFailure;
     const settled = 'container' in plan ? settleDockerLogs(plan, outcome, why) : settleJournal(plan, outcome, why);
     logSources.push(settled.source);
-    for (const record of settled.records) logs.push(record);
+    for (const batch of settled.batches) batch.commit();
     if (settled.cursor) sourceCursors.push(settled.cursor);
     if (settled.failure) failures.push({ source: settled.source.path, message: settled.failure });
   }
+
+  // Whatever was not committed (cut off, unverified, removed while read) never counts.
+  for (const outcome of outcomes) outcome.batch.discard();
 
   return {
     host: host.name,

@@ -73,10 +73,10 @@ export function settleDockerLogs(
 ): SettledStream {
   const result = streamResult('docker', plan.job.source);
   if (!outcome?.isComplete) return interruptedStream(result, readFailure);
-  if (outcome.status === NOT_INSTALLED) return { source: result('missing', 'docker not found'), records: [], cursor: null, failure: null };
+  if (outcome.status === NOT_INSTALLED) return { source: result('missing', 'docker not found'), batches: [], cursor: null, failure: null };
   if (outcome.status !== '0') {
     const note = outcome.otherLines[0] ?? `docker logs exit status ${outcome.status ?? '?'}`;
-    return { source: result('error', note), records: [], cursor: null, failure: note };
+    return { source: result('error', note), batches: [], cursor: null, failure: note };
   }
   const notes: string[] = [];
   if (plan.start === 'first') notes.push(`first pass: read the newest ${DOCKER_FIRST_PASS_LINES} lines at most`);
@@ -85,11 +85,11 @@ export function settleDockerLogs(
   const last = plan.lastTimestamp();
   const state: DockerLogState = { id: plan.container.id, lastTimestamp: last };
   return {
-    source: result(outcome.records.length > 0 ? 'read' : 'unchanged', notes.join('; '), {
+    source: result(outcome.batch.count > 0 ? 'read' : 'unchanged', notes.join('; '), {
       bytesRead: outcome.bytesRead,
-      linesRead: outcome.records.length,
+      linesRead: outcome.batch.count,
     }),
-    records: outcome.records,
+    batches: [outcome.batch],
     cursor: last === null ? null : { source: plan.job.source, state: { ...state } },
     failure: null,
   };

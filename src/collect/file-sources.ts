@@ -1,7 +1,8 @@
-import type { CollectFailure, LogCursor, LogRecord, LogSourceResult } from '../types.js';
+import type { CollectFailure, LogCursor, LogSourceResult } from '../types.js';
 import { planCursor, type CursorPlan } from './cursor-plan.js';
 import type { RangeOutcome, ReadJob } from './log-reader.js';
 import { parseLogSection, type ProbedLogFile } from './parse-log-section.js';
+import type { RecordBatch } from './record-batch.js';
 import type { parseProbeOutput } from './parse-probe-output.js';
 
 /*
@@ -59,34 +60,37 @@ export function planFile(file: ProbedLogFile, previous: LogCursor | null, maxByt
   return planCursor({ previous, current: { path: file.path, inode, sizeBytes, fingerprint, headFingerprint }, siblings: file.siblings, maxBytes });
 }
 
-/** Joins a file's plan with what its ranges delivered: its records, its source status and its new cursor. */
+/**
+ * Joins a file's plan with what its ranges delivered: the record batches to commit (none unless the file was read
+ * whole and verified), its source status and its new cursor.
+ */
 export function settleFile(
   file: ProbedLogFile,
   plan: CursorPlan,
   outcomes: RangeOutcome<ReadJob>[],
   readFailure: string | null,
-): { source: LogSourceResult; cursor: LogCursor | null; records: LogRecord[] } {
+): { source: LogSourceResult; cursor: LogCursor | null; batches: RecordBatch[] } {
   const notes = [...plan.notes];
   if (plan.ranges.length === 0) {
-    return { source: sourceResult(file.pattern, file.path, 'unchanged', notes.join('; ')), cursor: plan.cursor, records: [] };
+    return { source: sourceResult(file.pattern, file.path, 'unchanged', notes.join('; ')), cursor: plan.cursor, batches: [] };
   }
   const corrupt = outcomes.find((o) => o.integrityFailure);
   if (corrupt) {
     // The cursor stays where it was: the same bytes are read, and checked, again next pass.
     notes.push(`integrity check failed (${corrupt.integrityFailure ?? ''}); nothing kept, will be read again next pass`);
-    return { source: sourceResult(file.pattern, file.path, 'error', notes.join('; ')), cursor: null, records: [] };
+    return { source: sourceResult(file.pattern, file.path, 'error', notes.join('; ')), cursor: null, batches: [] };
   }
   if (outcomes.length < plan.ranges.length || outcomes.some((o) => !o.isComplete)) {
     // Dropping the partial lines keeps records and cursor in step: the next pass reads them again.
     notes.push(`read interrupted (${readFailure ?? 'output ended early'}); will be read again next pass`);
-    return { source: sourceResult(file.pattern, file.path, 'error', notes.join('; ')), cursor: null, records: [] };
+    return { source: sourceResult(file.pattern, file.path, 'error', notes.join('; ')), cursor: null, batches: [] };
   }
   const current = outcomes.find((o) => o.job.range.isCurrent);
   if (current?.status === 'missing') {
-    return { source: sourceResult(file.pattern, file.path, 'missing', 'removed while being read'), cursor: null, records: [] };
+    return { source: sourceResult(file.pattern, file.path, 'missing', 'removed while being read'), cursor: null, batches: [] };
   }
   if (outcomes.some((o) => o.status === 'missing')) notes.push('the rotated file disappeared before it was read');
-  const records = outcomes.flatMap((o) => o.records);
+  const batches = outcomes.map((o) => o.batch);
   const cursor = current ? { ...plan.cursor, offset: current.job.range.startByte + current.consumedBytes } : plan.cursor;
   return {
     source: {
@@ -94,12 +98,12 @@ export function settleFile(
       path: file.path,
       status: 'read',
       bytesRead: outcomes.reduce((sum, o) => sum + o.bytesRead, 0),
-      linesRead: records.length,
+      linesRead: batches.reduce((sum, b) => sum + b.count, 0),
       skippedBytes: plan.skippedBytes,
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     },
     cursor,
-    records,
+    batches,
   };
 }
 

@@ -73,9 +73,9 @@ export function settleJournal(
 ): SettledStream {
   const result = streamResult(JOURNAL_SOURCE, JOURNAL_SOURCE);
   if (!outcome?.isComplete) return interruptedStream(result, readFailure);
-  if (outcome.status === NOT_INSTALLED) return { source: result('missing', 'journalctl not found'), records: [], cursor: null, failure: null };
+  if (outcome.status === NOT_INSTALLED) return { source: result('missing', 'journalctl not found'), batches: [], cursor: null, failure: null };
   if (outcome.status === NO_JOURNAL_DIR) {
-    return { source: result('missing', 'no journal in var/log/journal under rootfs'), records: [], cursor: null, failure: null };
+    return { source: result('missing', 'no journal in var/log/journal under rootfs'), batches: [], cursor: null, failure: null };
   }
   if (outcome.status !== '0') {
     const why = outcome.otherLines[0] ?? `journalctl exit status ${outcome.status ?? '?'}`;
@@ -84,7 +84,7 @@ export function settleJournal(
     const note = reset ? `${why}; the stored cursor is dropped, the next pass starts over` : why;
     return {
       source: result('error', note),
-      records: [],
+      batches: [],
       cursor: reset ? { source: JOURNAL_SOURCE, state: { cursor: null } } : null,
       failure: `journal: ${note}`,
     };
@@ -95,11 +95,11 @@ export function settleJournal(
   if (outcome.otherLines.length > 0) notes.push(`${outcome.otherLines.length} line(s) not in the journal's JSON format ignored`);
   const last = plan.lastCursor();
   return {
-    source: result(outcome.records.length > 0 ? 'read' : 'unchanged', notes.join('; '), {
+    source: result(outcome.batch.count > 0 ? 'read' : 'unchanged', notes.join('; '), {
       bytesRead: outcome.bytesRead,
-      linesRead: outcome.records.length,
+      linesRead: outcome.batch.count,
     }),
-    records: outcome.records,
+    batches: [outcome.batch],
     cursor: last === null ? null : { source: JOURNAL_SOURCE, state: { cursor: last } },
     failure: null,
   };

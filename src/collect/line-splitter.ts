@@ -1,4 +1,4 @@
-/** Receives one line's bytes (without `\n`, at most maxLineBytes) and whether it was cut. */
+/** Receives one line's bytes (without `\n`, at most maxLineBytes) and whether it was cut; the bytes are valid only during the call. */
 export type LineHandler = (bytes: Buffer, isTruncated: boolean) => void;
 
 export interface LineSplitterOptions {
@@ -32,8 +32,14 @@ export class LineSplitter {
         this.append(chunk.subarray(pos));
         return;
       }
-      this.append(chunk.subarray(pos, nl));
-      this.completeLine(1);
+      if (this.partialBytes === 0 && !this.isDropping && nl - pos <= this.options.maxLineBytes) {
+        // The common case, a whole line inside one chunk: handed over without a copy (onLine does not keep it).
+        this.options.onLine(chunk.subarray(pos, nl), false);
+        this.consumedBytes += nl - pos + 1;
+      } else {
+        this.append(chunk.subarray(pos, nl));
+        this.completeLine(1);
+      }
       pos = nl + 1;
     }
   }

@@ -3,6 +3,7 @@ import type { ReadRange } from './cursor-plan.js';
 import { LineSplitter } from './line-splitter.js';
 import { LogDemux } from './log-demux.js';
 import { parseSyslogLine } from './parsers/syslog-line.js';
+import { BufferedBatch, type RecordBatch } from './record-batch.js';
 import { rootPrefix } from './probe.js';
 import { MAX_LINE_BYTES, sanitizeLine } from './sanitize-line.js';
 import { shQuote } from './shell.js';
@@ -45,6 +46,12 @@ export function isStreamJob(job: AnyReadJob): job is StreamJob {
 /** What became of one job after the read command. */
 export interface RangeOutcome<J extends AnyReadJob = AnyReadJob> {
   job: J;
+  /**
+   * Where the job's records went as they were parsed; the settling code commits or discards it. `count` is the
+   * number of lines read.
+   */
+  batch: RecordBatch;
+  /** The records themselves when the batch keeps them (a BufferedBatch, the default); empty otherwise. */
   records: LogRecord[];
   /** Bytes received for the job (a file that shrank since the probe gives fewer than planned). */
   bytesRead: number;
@@ -150,19 +157,26 @@ export class LogReader {
   private readonly outcomes: RangeOutcome[];
   private readonly splitters: LineSplitter[];
 
-  /** `reference` dates syslog lines that carry no year. */
-  constructor(jobs: AnyReadJob[], token: string, reference: Date) {
-    this.outcomes = jobs.map((job) => ({
-      job,
-      records: [],
-      bytesRead: 0,
-      consumedBytes: 0,
-      isComplete: false,
-      status: null,
-      isCapped: false,
-      otherLines: [],
-      integrityFailure: null,
-    }));
+  /**
+   * `reference` dates syslog lines that carry no year. `batchFor` gives each job the batch its records stream into
+   * (default: a BufferedBatch per job, whose records are kept in the outcome).
+   */
+  constructor(jobs: AnyReadJob[], token: string, reference: Date, batchFor: (job: AnyReadJob) => RecordBatch = () => new BufferedBatch()) {
+    this.outcomes = jobs.map((job) => {
+      const batch = batchFor(job);
+      return {
+        job,
+        batch,
+        records: batch instanceof BufferedBatch ? batch.records : [],
+        bytesRead: 0,
+        consumedBytes: 0,
+        isComplete: false,
+        status: null,
+        isCapped: false,
+        otherLines: [],
+        integrityFailure: null,
+      };
+    });
     const trailer = `${token} rc `;
     this.splitters = this.outcomes.map((outcome) => {
       const { job } = outcome;
@@ -173,7 +187,7 @@ export class LogReader {
           maxLineBytes: MAX_LINE_BYTES,
           onLine: (bytes, isTruncated) => {
             const record = parse(sanitizeLine(bytes, isTruncated), isTruncated);
-            if (record !== null && record !== 'skip') outcome.records.push({ source: job.source, ...record });
+            if (record !== null && record !== 'skip') outcome.batch.add({ source: job.source, ...record });
           },
         });
       }
@@ -189,7 +203,7 @@ export class LogReader {
           if (line === '') return;
           const record = parse(line, isTruncated);
           if (record === 'skip') return;
-          if (record !== null) outcome.records.push({ source: job.source, ...record });
+          if (record !== null) outcome.batch.add({ source: job.source, ...record });
           else if (outcome.otherLines.length < OTHER_LINES_KEPT) outcome.otherLines.push(line);
         },
       });
@@ -211,6 +225,7 @@ export class LogReader {
         if (integrity === null || !integrity.ok) {
           // Records parsed from untrusted bytes are dropped with the job, so no cursor moves past them.
           outcome.integrityFailure = integrity?.reason ?? 'not verified: no checksum announced';
+          outcome.batch.discard();
           outcome.records = [];
           return;
         }

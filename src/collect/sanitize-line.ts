@@ -29,6 +29,11 @@ export function sanitizeText(text: string): string {
   return cleaned.length > MAX_LINE_BYTES ? `${cleaned.slice(0, MAX_LINE_BYTES)}${TRUNCATED_MARK}` : cleaned;
 }
 
+// Any character `clean` would touch (ESC starts every ANSI sequence and is itself a control character).
+const NEEDS_CLEANING = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
 function clean(text: string): string {
+  // Most lines are plain text: one test instead of two replacements.
+  if (!NEEDS_CLEANING.test(text)) return text;
   return text.replace(ANSI, '').replace(CONTROL, '');
 }

@@ -1,9 +1,11 @@
-import type { LogRecord, LogSourceResult, LogSourceStatus, SourceCursor } from '../types.js';
+import type { LogSourceResult, LogSourceStatus, SourceCursor } from '../types.js';
+import type { RecordBatch } from './record-batch.js';
 
 /** What settling a stream source (journal, a container's log) gives: records and position come together or not at all. */
 export interface SettledStream {
   source: LogSourceResult;
-  records: LogRecord[];
+  /** The record batches to commit: the stream's, when it was read whole; none otherwise. */
+  batches: RecordBatch[];
   cursor: SourceCursor | null;
   failure: string | null;
 }
@@ -25,5 +27,5 @@ export function streamResult(pattern: string, path: string) {
 /** A stream whose read was cut off (or failed its integrity check): kept for the next pass, position unchanged. */
 export function interruptedStream(result: ReturnType<typeof streamResult>, readFailure: string | null): SettledStream {
   const note = `read interrupted (${readFailure ?? 'output ended early'}); will be read again next pass`;
-  return { source: result('error', note), records: [], cursor: null, failure: note };
+  return { source: result('error', note), batches: [], cursor: null, failure: note };
 }

@@ -34,6 +34,8 @@ export const HOST_DEFAULTS = {
   journal: false,
   docker: false,
   shellHistory: false,
+  // Off by default: root on the host is a privilege the operator grants explicitly (a sudoers line).
+  sudo: false,
 };
 
 type Levels = [host: Partial<SiteEntry> & Partial<HostEntry>, site: Partial<SiteEntry>, global: Partial<SiteEntry>];
@@ -150,6 +152,7 @@ function resolveOne(doc: ConfigDocument, host: HostEntry, configDir: string, hom
       HOST_DEFAULTS.docker,
     ),
     shellHistory: take('shellHistory', levels.map((l) => l.shell_history), HOST_DEFAULTS.shellHistory),
+    sudo: take('sudo', levels.map((l) => l.sudo), HOST_DEFAULTS.sudo),
     resourceThresholds: resolveBands(levels, origin),
     thresholds: resolveAlertThresholds([host.thresholds, site.thresholds, doc.thresholds], origin),
     reportFrequency: take('reportFrequency', levels.map((l) => l.report_frequency), HOST_DEFAULTS.reportFrequency),

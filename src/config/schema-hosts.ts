@@ -67,6 +67,9 @@ export const inheritableShape = {
   shell_history: boolean()
     .optional()
     .describe('Follow the bash and zsh histories of root and of /home/* users. Default false.'),
+  sudo: boolean()
+    .optional()
+    .describe('Run the probe and the read as root through "sudo -n sh -s" (root-only logs); needs NOPASSWD for sh. Default false.'),
 };
 
 const siteOrHostShape = {

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/types.js';
 import { collectHost } from '../collect/collect-host.js';
 import { analyzeHost } from '../analyze/analyze-host.js';
+import { HostLogStream } from '../analyze/log-stream.js';
 import { unreachableFinding } from '../analyze/unreachable.js';
 import { buildHostReportModel } from '../report/host-report-model.js';
 import type { Renderer } from '../report/render.js';
@@ -17,6 +18,7 @@ import type {
   HostPassResult,
   HostRunStatus,
   HostSnapshot,
+  MonitorIdentity,
   PreviousHostState,
   ResolvedHost,
   Transport,
@@ -68,9 +70,9 @@ async function runHost(
 ): Promise<HostPassResult> {
   const { deps, config } = ctx;
   const started = deps.clock();
-  const { snapshot, hostKey, findings: trustFindings } = await collect(host, previous, ctx, started);
+  const { snapshot, hostKey, findings: trustFindings, logStream } = await collect(host, previous, ctx, started);
   const analysis: HostAnalysis | null = snapshot.reachable
-    ? analyzeHost(host, snapshot, previous, { secrets: config.secrets })
+    ? analyzeHost(host, snapshot, previous, { secrets: config.secrets, ...(logStream ? { logStream } : {}) })
     : null;
   const status: HostRunStatus = !snapshot.reachable ? 'failed' : snapshot.failures.length > 0 ? 'partial' : 'ok';
   const error = snapshot.failures.length > 0 ? snapshot.failures.map((f) => `${f.source}: ${f.message}`).join('; ') : null;
@@ -141,6 +143,8 @@ interface Collected {
   hostKey: AcceptedHostKey | null;
   /** Findings that need no analysis: `ssh.host_key_changed` for a host refused before anything was collected. */
   findings: Finding[];
+  /** The log analysis done while the logs were read (null when nothing was collected). */
+  logStream: HostLogStream | null;
 }
 
 /**
@@ -152,24 +156,28 @@ async function collect(host: ResolvedHost, previous: PreviousHostState, ctx: Hos
   let transport: Transport | null = null;
   try {
     transport = await ctx.connect(host, ctx.signal, { pinnedHostKeys: previous.hostKeys ?? [] });
-    const snapshot = await collectHost(host, transport, previous, { clock: deps.clock, signal: ctx.signal });
     const endpoint = transport.localEndpoint;
-    if (host.transport === 'ssh' && endpoint) {
-      // Our own login shows in the host's auth log; analysis leaves exactly that session out.
-      snapshot.monitorIdentity = {
-        user: host.user,
-        addresses: [endpoint.address],
-        sourcePorts: [endpoint.port],
-        since: started.toISOString(),
-        until: deps.clock().toISOString(),
-      };
-    }
-    return { snapshot, hostKey: transport.hostKey ?? null, findings: [] };
+    // Our own login shows in the host's auth log; analysis leaves exactly that session out. While reading, the
+    // session can last at most until the pass deadline; the snapshot gets the real end.
+    const identity: MonitorIdentity | null =
+      host.transport === 'ssh' && endpoint
+        ? {
+            user: host.user,
+            addresses: [endpoint.address],
+            sourcePorts: [endpoint.port],
+            since: started.toISOString(),
+            until: new Date(started.getTime() + ctx.config.pass.passTimeoutMs).toISOString(),
+          }
+        : null;
+    const logStream = new HostLogStream({ identity });
+    const snapshot = await collectHost(host, transport, previous, { clock: deps.clock, signal: ctx.signal, records: logStream.batchFor });
+    if (identity) snapshot.monitorIdentity = { ...identity, until: deps.clock().toISOString() };
+    return { snapshot, hostKey: transport.hostKey ?? null, findings: [], logStream };
   } catch (err) {
     const durationMs = deps.clock().getTime() - started.getTime();
     const snapshot = unreachableSnapshot(host.name, started, durationMs, [{ source: transport ? 'collect' : 'connect', message: errorMessage(err) }]);
     const change = findHostKeyChange(err);
-    return { snapshot, hostKey: transport?.hostKey ?? null, findings: change ? [hostKeyChangedFinding(host, change)] : [] };
+    return { snapshot, hostKey: transport?.hostKey ?? null, findings: change ? [hostKeyChangedFinding(host, change)] : [], logStream: null };
   } finally {
     if (transport) await transport.close().catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +7,11 @@ import { execa } from 'execa';
 
 const SSHD = '/usr/sbin/sshd';
 
-/** A throwaway OpenSSH server on 127.0.0.1 that accepts one generated Ed25519 key for the current user. */
+/** A throwaway OpenSSH server on 127.0.0.1 that accepts one generated Ed25519 key for the current user (and `extraUsers`). */
 export interface SshdPeer {
   port: number;
+  /** The listener's pid: every per-connection sshd process is a child of it. */
+  pid: number;
   user: string;
   /** The client's Ed25519 private key (its `.pub` is authorized). */
   keyPath: string;
@@ -32,6 +34,11 @@ export interface SshdOptions {
   port?: number;
   /** Host key type: ed25519 (default), rsa (3072 bits) or ecdsa (256 bits). */
   hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa';
+  /**
+   * Other existing local accounts that may log in with the same client key (e.g. throwaway users of a sudo test).
+   * sshd reads authorized_keys as the user, so the scratch directory becomes traversable (0711; its files keep 0600).
+   */
+  extraUsers?: string[];
 }
 
 /**
@@ -56,6 +63,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdPeer | n
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dthostmon-test-client', '-f', keyPath]);
   await mkdir(join(dir, 'authorized_keys'));
   await writeFile(join(dir, 'authorized_keys', user), await readFile(`${keyPath}.pub`));
+  const extraUsers = options.extraUsers ?? [];
+  for (const extra of extraUsers) {
+    await assertLoginAllowed(extra);
+    await writeFile(join(dir, 'authorized_keys', extra), await readFile(`${keyPath}.pub`), { mode: 0o644 });
+  }
+  if (extraUsers.length > 0) {
+    await chmod(dir, 0o711);
+    await chmod(join(dir, 'authorized_keys'), 0o711);
+  }
   // Privilege separation directory: sshd started as root refuses to run without it.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true });
 
@@ -71,7 +87,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdPeer | n
     'KbdInteractiveAuthentication no',
     'UsePAM no',
     'PermitRootLogin prohibit-password',
-    `AllowUsers ${user}`,
+    `AllowUsers ${[user, ...extraUsers].join(' ')}`,
     // Keys and authorized_keys live under the world-writable tmp directory.
     'StrictModes no',
     'MaxStartups 100:30:200',
@@ -98,6 +114,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdPeer | n
   const [keyType = '', keyBase64 = ''] = hostKeyPub.split(' ');
   return {
     port,
+    pid: child.pid ?? -1,
     user,
     keyPath,
     knownHostsLine: `[127.0.0.1]:${port} ${keyType} ${keyBase64}`,

@@ -22,6 +22,8 @@ export async function config(options: ConfigOptions): Promise<number> {
     enabled: h.enabled,
     transport: h.transport,
     target: h.transport === 'local' ? 'local' : `${h.user}@${h.hostname}:${h.port}`,
+    // Shown per host: it makes the collector root there, which an operator checking a config should see.
+    sudo: h.sudo === true,
     rootfs: h.rootfs,
     logs: h.logs,
     tags: h.tags,
@@ -39,7 +41,7 @@ export async function config(options: ConfigOptions): Promise<number> {
   out.out(scrub(stringify(document, { lineWidth: 0 })));
   const table = new Table({ head: ['Host', 'Site', 'Enabled', 'Target', 'Logs', 'Tags'], style: { head: [], border: [], compact: true } });
   for (const h of hosts) {
-    table.push([h.name, h.site ?? '-', h.enabled ? 'yes' : 'no', h.target, String(h.logs.length), h.tags.join(', ')]);
+    table.push([h.name, h.site ?? '-', h.enabled ? 'yes' : 'no', h.sudo ? `${h.target} (sudo)` : h.target, String(h.logs.length), h.tags.join(', ')]);
   }
   out.out(table.toString());
   out.out(`Store: ${storeText}`);

@@ -104,6 +104,19 @@ describe('dthostmon CLI (in-process)', () => {
     expect(json.stdout).not.toContain('uk-secret-value');
   });
 
+  it('config shows which hosts are collected as root through sudo', async () => {
+    const withSudo = join(dir, 'sudo.yaml');
+    writeFileSync(withSudo, 'global: {user: dtmon}\nhosts:\n  - {name: db, hostname: db.example.org, sudo: true}\n  - {name: web, hostname: web.example.org}\n');
+    const table = await cli(['config', '-c', withSudo]);
+    expect(table.stdout).toMatch(/ db +.* dtmon@db\.example\.org:22 \(sudo\) /);
+    expect(table.stdout).toMatch(/ web +.* dtmon@web\.example\.org:22 +/);
+    const json = JSON.parse((await cli(['config', '-c', withSudo, '--json'])).stdout) as { hosts: { name: string; sudo: boolean }[] };
+    expect(json.hosts.map((h) => [h.name, h.sudo])).toEqual([
+      ['db', true],
+      ['web', false],
+    ]);
+  });
+
   it('reports a config error on every located line, exit 2, without a stack', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'global:\n  pass_timout: 3\nhosts:\n  - name: a\n    transport: local\n    port: x\n');

@@ -1,5 +1,6 @@
 import { planJournal, settleJournal } from '../../../src/collect/journald.js';
 import type { RangeOutcome } from '../../../src/collect/log-reader.js';
+import { BufferedBatch } from '../../../src/collect/record-batch.js';
 
 const entry = (fields: Record<string, unknown>) => JSON.stringify({ __CURSOR: 's=1;i=1', __REALTIME_TIMESTAMP: '1764067371000000', ...fields });
 
@@ -39,6 +40,7 @@ describe('journal entries', () => {
 describe('settleJournal', () => {
   const outcome = (over: Partial<RangeOutcome>): RangeOutcome => ({
     job: planJournal('/', undefined, 100).job,
+    batch: new BufferedBatch(),
     records: [],
     bytesRead: 0,
     consumedBytes: 0,
@@ -51,8 +53,10 @@ describe('settleJournal', () => {
 
   it('keeps the stored cursor and drops the records when the read was cut off', () => {
     const plan = planJournal('/', { source: 'journal', state: { cursor: 's=1;i=1' } }, 100);
-    const settled = settleJournal(plan, outcome({ isComplete: false, records: [{ source: 'journal', line: 'x', time: null, hostname: null, program: null, pid: null, message: 'x' }] }), 'timed out after 1 s');
-    expect(settled).toMatchObject({ records: [], cursor: null, source: { status: 'error' }, failure: expect.stringContaining('timed out after 1 s') });
+    const batch = new BufferedBatch();
+    batch.add({ source: 'journal', line: 'x', time: null, hostname: null, program: null, pid: null, message: 'x' });
+    const settled = settleJournal(plan, outcome({ isComplete: false, batch }), 'timed out after 1 s');
+    expect(settled).toMatchObject({ batches: [], cursor: null, source: { status: 'error' }, failure: expect.stringContaining('timed out after 1 s') });
   });
 
   it('notes a capped read and a missing journalctl', () => {

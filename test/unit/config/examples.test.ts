@@ -54,6 +54,7 @@ describe('examples/', () => {
     expect(web?.resourceThresholds).toMatchObject({ warning: { low: 70, high: 84 }, critical: { low: 85, high: 100 } });
     expect(config.hosts.find((h) => h.name === 'austin-app-01')).toMatchObject({ user: 'deploy', tags: ['development'], logMaxBytesPerPass: 2 * 1024 * 1024 });
     expect(config.hosts.find((h) => h.name === 'legacy-01')?.ssh.keyPath).toBeNull();
+    expect(config.hosts.filter((h) => h.sudo).map((h) => h.name)).toEqual(['chicago-db-01']);
   });
 
   test('the full example names every variable it misses', async () => {

@@ -70,6 +70,7 @@ describe('settings inherit global -> site -> host', () => {
       journal: 'default',
       docker: 'default',
       shellHistory: 'default',
+      sudo: 'default',
     });
   });
 

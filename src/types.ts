@@ -173,7 +173,11 @@ export interface ResolvedHost {
 
 export interface ExecOptions {
   timeoutMs: number;
-  stdin?: string;
+  /**
+   * The command's stdin. A string is written and stdin closed. An async iterable keeps stdin open: each part is
+   * written as it comes, and stdin is closed when the iterable ends (a conversation with `sh -s`, see shell-session.ts).
+   */
+  stdin?: string | AsyncIterable<string>;
   /** When given, stdout is streamed here and `ExecResult.stdout` is empty. */
   onStdout?: (chunk: Buffer) => void;
   signal?: AbortSignal;
@@ -185,6 +189,8 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** SSH: the connection itself went away while the command ran (why, when known; else ''). */
+  connectionLost?: string;
 }
 
 /** One connection to one host for one pass. Commands are multiplexed over it. */

@@ -20,12 +20,12 @@ import { JOURNAL_SOURCE, planJournal, settleJournal, type JournalJob } from './j
 import { planFile, probedFiles, settleFile, sourceResult } from './file-sources.js';
 import type { ProbedLogFile } from './parse-log-section.js';
 import { buildReadCommand, LogReader, type AnyReadJob, type RangeOutcome, type ReadJob } from './log-reader.js';
-import { buildProbeScript } from './probe.js';
+import { buildCpuSampleScript, buildProbeScript } from './probe.js';
 import { BufferedBatch, type RecordBatchFactory } from './record-batch.js';
 import { historyOwner, historyParser, SHELL_HISTORY_PATTERNS } from './shell-history.js';
 import { factsFromProbe } from './facts-from-probe.js';
-import { parseProbeOutput } from './parse-probe-output.js';
-import { runScript } from './run-script.js';
+import { parseProbeOutput, type ProbeSection } from './parse-probe-output.js';
+import { runShellSession } from './shell-session.js';
 import { sudoOptions } from './sudo.js';
 
 export interface CollectDeps {
@@ -49,9 +49,10 @@ interface PlannedFile {
 }
 
 /**
- * Collects one host over an open transport in at most two commands: the probe (facts, the state of every log file,
- * and the docker containers when `check_docker`), then one read of every planned byte range, the journal (when
- * `journal`) and the logs of the containers. Partial failure is data: a failed fact section, an unreadable log or a
+ * Collects one host over an open transport in ONE command, a remote `sh -s` held open as a conversation
+ * (shell-session.ts): the probe (facts, the state of every log file, and the docker containers when `check_docker`),
+ * then one read of every planned byte range, the journal (when `journal`) and the logs of the containers, then on a
+ * first pass the second CPU sample. The records of each read job stream into `deps.records` as they are parsed. Partial failure is data: a failed fact section, an unreadable log or a
  * timed-out read becomes a `CollectFailure` or a log source status, and everything else is kept. A cursor (file or
  * source position) is returned only for a source read completely this pass or confirmed unchanged, so what was read
  * and where the cursor points always agree.
@@ -78,75 +79,105 @@ export async function collectHost(
   const probeToken = randomBytes(12).toString('hex');
   const previousCpu = previousCpuCounters(previous);
   const cpuSampleSeconds = deps.cpuSampleSeconds ?? 1;
-  const probe = await runScript(
-    transport,
-    buildProbeScript({
-      rootfs: host.rootfs,
-      logPatterns: patterns,
-      cursors: previous.cursors,
-      token: probeToken,
-      cpuSampleSeconds,
-      cpuSecondSample: previousCpu === null,
-      docker: host.docker === true,
-    }),
-    { timeoutMs: host.commandTimeoutMs, signal: deps.signal, ...sudoOptions(host) },
-  );
-  if (probe.failure) failures.push({ source: 'probe', message: probe.failure });
-  const sections = parseProbeOutput(probe.stdout, probeToken);
-  const { facts, failures: factFailures } = factsFromProbe(sections, host.rootfs, {
-    previous: previousCpu,
-    now: deps.clock(),
-    sampleSeconds: cpuSampleSeconds,
-  });
-  failures.push(...factFailures);
-  const containers = host.docker ? dockerContainers(sections, failures) : null;
-  if (facts && containers !== null) facts.containers = containers;
-
-  const cursorByPath = new Map(previous.cursors.map((c) => [c.path, c]));
-  // In configured order: a final result for a file that cannot be read, a plan for one that can.
   const entries: Array<LogSourceResult | PlannedFile> = [];
-  const jobs: AnyReadJob[] = [];
-  for (const file of probedFiles(patterns, sections, logSources, failures)) {
-    const result = planFile(file, cursorByPath.get(file.path) ?? null, host.logMaxBytesPerPass);
-    if ('ranges' in result) {
-      const owner = historyOwner(file.path);
-      // One parser per file: a bash timestamp line dates the command after it, across the file's ranges.
-      const parse = owner ? historyParser(owner.user, owner.shell) : undefined;
-      const jobIndexes = result.ranges.map((range) => jobs.push({ range, source: file.path, ...(parse ? { parse } : {}) }) - 1);
-      entries.push({ file, plan: result, jobIndexes });
-    } else {
-      entries.push(result);
-    }
-  }
-  const previousSources = previous.sourceCursors ?? [];
-  const journal = host.journal
-    ? planJournal(host.rootfs, previousSources.find((c) => c.source === JOURNAL_SOURCE), host.logMaxBytesPerPass)
-    : null;
-  const dockerLogs = containers ? planDockerLogs(containers, previousSources, host.logMaxBytesPerPass) : [];
   const streams: Array<{ index: number; plan: JournalJob | DockerLogJob }> = [];
-  for (const plan of [...(journal ? [journal] : []), ...dockerLogs]) streams.push({ index: jobs.push(plan.job) - 1, plan });
-
   const logs: LogRecord[] = [];
+  let sections = new Map<string, ProbeSection>();
+  let containers: ContainerInfo[] | null = null;
   let outcomes: RangeOutcome[] = [];
   let readFailure: string | null = null;
-  if (jobs.length > 0) {
-    const readToken = `@@dthm-read-${randomBytes(12).toString('hex')}`;
-    const batchFor = deps.records ?? (() => new BufferedBatch((records) => {
-      for (const record of records) logs.push(record);
-    }));
-    const reader = new LogReader(jobs, readToken, started, (job) => batchFor(job.source));
-    const read = await runScript(transport, buildReadCommand(host.rootfs, jobs, readToken), {
-      timeoutMs: host.commandTimeoutMs,
-      signal: deps.signal,
-      onStdout: (chunk) => reader.push(chunk),
-      ...sudoOptions(host),
-    });
-    const finished = reader.finish();
-    outcomes = finished.outcomes;
-    readFailure = read.failure;
-    if (read.failure) failures.push({ source: 'logs', message: `reading logs: ${read.failure}` });
-    if (finished.problems.length > 0) failures.push({ source: 'logs', message: finished.problems.slice(0, 3).join('; ') });
-  }
+  let cpuAt = started;
+  let cpuWindowSeconds = cpuSampleSeconds;
+
+  // ONE remote shell for the whole host: the probe, then the read of what it planned, then (first pass only) the
+  // second CPU sample, taken after the read so that no pass sleeps just to measure the CPU.
+  const session = await runShellSession(
+    transport,
+    { stepTimeoutMs: host.commandTimeoutMs, signal: deps.signal, ...sudoOptions(host) },
+    async (send) => {
+      const probe = await send(
+        buildProbeScript({
+          rootfs: host.rootfs,
+          logPatterns: patterns,
+          cursors: previous.cursors,
+          token: probeToken,
+          docker: host.docker === true,
+        }),
+      );
+      const probedAt = deps.clock();
+      cpuAt = probedAt;
+      sections = parseProbeOutput(probe.text, probeToken);
+      if (probe.failure) {
+        failures.push({ source: 'probe', message: probe.failure });
+        // The shell is gone or stuck: nothing else can be read, and every log says so (not probed).
+        probedFiles(patterns, sections, logSources, failures);
+        return;
+      }
+      containers = host.docker ? dockerContainers(sections, failures) : null;
+
+      // In configured order: a final result for a file that cannot be read, a plan for one that can.
+      const jobs: AnyReadJob[] = [];
+      const cursorByPath = new Map(previous.cursors.map((c) => [c.path, c]));
+      for (const file of probedFiles(patterns, sections, logSources, failures)) {
+        const result = planFile(file, cursorByPath.get(file.path) ?? null, host.logMaxBytesPerPass);
+        if ('ranges' in result) {
+          const owner = historyOwner(file.path);
+          // One parser per file: a bash timestamp line dates the command after it, across the file's ranges.
+          const parse = owner ? historyParser(owner.user, owner.shell) : undefined;
+          const jobIndexes = result.ranges.map((range) => jobs.push({ range, source: file.path, ...(parse ? { parse } : {}) }) - 1);
+          entries.push({ file, plan: result, jobIndexes });
+        } else {
+          entries.push(result);
+        }
+      }
+      const previousSources = previous.sourceCursors ?? [];
+      const journal = host.journal
+        ? planJournal(host.rootfs, previousSources.find((c) => c.source === JOURNAL_SOURCE), host.logMaxBytesPerPass)
+        : null;
+      const dockerLogs = containers ? planDockerLogs(containers, previousSources, host.logMaxBytesPerPass) : [];
+      for (const plan of [...(journal ? [journal] : []), ...dockerLogs]) streams.push({ index: jobs.push(plan.job) - 1, plan });
+
+      if (jobs.length > 0) {
+        const readToken = `@@dthm-read-${randomBytes(12).toString('hex')}`;
+        const batchFor =
+          deps.records ??
+          (() =>
+            new BufferedBatch((records) => {
+              for (const record of records) logs.push(record);
+            }));
+        const reader = new LogReader(jobs, readToken, started, (job) => batchFor(job.source));
+        const read = await send(buildReadCommand(host.rootfs, jobs, readToken), (chunk) => reader.push(chunk));
+        const finished = reader.finish();
+        outcomes = finished.outcomes;
+        readFailure = read.failure;
+        if (read.failure) failures.push({ source: 'logs', message: `reading logs: ${read.failure}` });
+        if (finished.problems.length > 0) failures.push({ source: 'logs', message: finished.problems.slice(0, 3).join('; ') });
+        if (read.failure) return;
+      }
+
+      if (previousCpu === null) {
+        // A first pass has no stored counters to compare with: a second sample, at least cpuSampleSeconds after the first.
+        const waitSeconds = Math.ceil(cpuSampleSeconds - (deps.clock().getTime() - probedAt.getTime()) / 1000);
+        const cpu = await send(buildCpuSampleScript(waitSeconds));
+        if (cpu.isComplete) {
+          for (const [name, section] of parseProbeOutput(cpu.text, probeToken)) sections.set(name, section);
+          cpuAt = deps.clock();
+          cpuWindowSeconds = Math.max(cpuSampleSeconds, Math.round((cpuAt.getTime() - probedAt.getTime()) / 1000));
+        } else {
+          failures.push({ source: 'facts:cpu-2', message: cpu.failure ?? 'not reported' });
+        }
+      }
+    },
+  );
+  if (session.failure) failures.push({ source: 'shell', message: session.failure });
+
+  const { facts, failures: factFailures } = factsFromProbe(sections, host.rootfs, {
+    previous: previousCpu,
+    now: cpuAt,
+    sampleSeconds: cpuWindowSeconds,
+  });
+  failures.push(...factFailures);
+  if (facts && containers !== null) facts.containers = containers;
 
   const cursors: LogCursor[] = [];
   for (const entry of entries) {

@@ -51,7 +51,8 @@ export function factsFromProbe(
   const disks = read('df', parseDf);
   const users = read('passwd', parsePasswd);
   const before = read('cpu-1', parseProcStat);
-  const after = cpu.previous === null ? read('cpu-2', parseProcStat) : null;
+  // The second sample of a first pass is a step of its own (buildCpuSampleScript); collectHost reports its failure.
+  const after = cpu.previous === null && sections.has('cpu-2') ? read('cpu-2', parseProcStat) : null;
 
   const facts: HostFacts = {
     hostname: hostname ?? '',

@@ -29,7 +29,7 @@ async function runLocal(command: string, options: ExecOptions, running: Set<() =
   const stderr = new CappedBuffer(MAX_STDERR_BYTES);
   if (options.signal?.aborted) return { code: null, stdout: '', stderr: 'aborted', timedOut: false };
   const child = execa('sh', ['-c', command], {
-    ...(options.stdin === undefined ? { stdin: 'ignore' as const } : { input: options.stdin }),
+    ...(options.stdin === undefined ? { stdin: 'ignore' as const } : typeof options.stdin === 'string' ? { input: options.stdin } : { stdin: 'pipe' as const }),
     buffer: false,
     reject: false,
     detached: true,
@@ -51,6 +51,23 @@ async function runLocal(command: string, options: ExecOptions, running: Set<() =
   }, options.timeoutMs);
   options.signal?.addEventListener('abort', kill, { once: true });
   running.add(kill);
+  const { stdin } = options;
+  if (stdin !== undefined && typeof stdin !== 'string' && child.stdin) {
+    const pipe = child.stdin;
+    // The command may exit before reading everything: a write to its closed stdin is not our failure.
+    pipe.on('error', () => undefined);
+    void (async () => {
+      try {
+        for await (const part of stdin) {
+          if (pipe.destroyed) return;
+          pipe.write(part);
+        }
+      } catch {
+        // A failing producer ends the conversation: stdin is closed below.
+      }
+      pipe.end();
+    })();
+  }
   child.stdout?.on('data', (chunk: Buffer) => (options.onStdout ? options.onStdout(chunk) : stdout.push(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   try {

@@ -88,7 +88,7 @@ export function streamWindowBytes(job: StreamJob, token: string): number {
  *
  * Integrity: the begin marker names the checksum (`sha256`, else POSIX `cksum`, else `none`) and the end marker
  * carries it, computed over exactly the bytes sent: they go through `tee` into a FIFO read by the hash tool, so a
- * file is read once. The FIFO lives in a private `mkdir -m 700` directory under $TMPDIR (removed on exit); when it
+ * file is read once. The FIFO lives in a private directory under $TMPDIR (`mktemp -d`, else `mkdir -m 700`; removed on exit); when it
  * cannot be made, a file range is hashed by a second read of the same range (costs a second read; an appended file
  * does not change a range already planned), and a stream, which cannot be replayed, is sent unverified (`none`).
  */
@@ -101,12 +101,17 @@ export function buildReadCommand(rootfs: string, jobs: AnyReadJob[], token: stri
 elif busybox sha256sum </dev/null >/dev/null 2>&1; then H='busybox sha256sum'; A=sha256
 elif command -v cksum >/dev/null 2>&1; then H=cksum; A=cksum
 else H=; A=none; fi`,
-    `D=\${TMPDIR:-/tmp}/dthm-read.$$
-if [ "$A" != none ] && mkdir -m 700 "$D" 2>/dev/null; then
+    // mktemp -d makes a fresh private directory (a leftover of a killed read cannot be in the way); mkdir -m 700 where
+    // there is no mktemp. PIPE: a lost connection kills the shell with SIGPIPE, which must clean up too.
+    `D=
+if [ "$A" != none ]; then
+  D=$(mktemp -d "\${TMPDIR:-/tmp}/dthm-read.XXXXXX" 2>/dev/null) || { D=\${TMPDIR:-/tmp}/dthm-read.$$; mkdir -m 700 "$D" 2>/dev/null || D=; }
+fi
+if [ -n "$D" ]; then
   trap 'rm -rf "$D"' EXIT
-  trap 'rm -rf "$D"; exit 1' HUP INT TERM
+  trap 'rm -rf "$D"; exit 1' HUP INT TERM PIPE
   mkfifo "$D/f" 2>/dev/null || { rm -rf "$D"; D=; }
-else D=; fi`,
+fi`,
     // hs: copies stdin to stdout through tee, the hash tool reading the FIFO writes the checksum to $D/h.
     `hs() {
   if [ -z "$D" ]; then cat; return; fi

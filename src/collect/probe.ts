@@ -30,13 +30,6 @@ export interface ProbeOptions {
   cursors: LogCursor[];
   /** Random per-pass token in the marker lines, so no file content can forge a section boundary. */
   token: string;
-  /** Seconds between the two `/proc/stat` samples (default 1). */
-  cpuSampleSeconds?: number;
-  /**
-   * False when the previous pass left CPU counters to compare with: then `/proc/stat` is read once and the probe does
-   * not sleep (the percent is the average since that pass). Default true.
-   */
-  cpuSecondSample?: boolean;
   /** Add the `docker` section (`docker ps -a` and `docker inspect`, see docker.ts). Default false. */
   docker?: boolean;
 }
@@ -104,12 +97,18 @@ export function buildProbeScript(options: ProbeOptions): string {
     lines.push(`p_log_${index}() { for _f in ${word}; do logfile "$_f" ${isGlob(pattern) ? 1 : 0}; done; }`);
     lines.push(`sec log:${index} p_log_${index}`);
   });
-  if (options.cpuSecondSample ?? true) {
-    const sampleSeconds = Math.max(0, Math.round(options.cpuSampleSeconds ?? 1));
-    lines.push(`sleep ${sampleSeconds}`, 'sec cpu-2 p_cpu');
-  }
   lines.push('} </dev/null', '');
   return lines.join('\n');
+}
+
+/**
+ * The second `/proc/stat` sample of a first pass (no stored counters to compare with), as section `cpu-2`. Sent to
+ * the same shell after the probe (and the read), so it uses the probe's functions; it sleeps only the part of the
+ * sampling window that the read did not already take.
+ */
+export function buildCpuSampleScript(waitSeconds: number): string {
+  const wait = Math.max(0, Math.ceil(waitSeconds));
+  return ['{', 'exec 3>&1', ...(wait > 0 ? [`sleep ${wait}`] : []), 'sec cpu-2 p_cpu', '} </dev/null', ''].join('\n');
 }
 
 /** `cursorlen <path>` prints the fingerprint length of that path's cursor, or nothing when it has none. */

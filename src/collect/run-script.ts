@@ -24,7 +24,7 @@ export interface RunScriptOptions {
  * matter and no argument length limit applies). Never throws: a timeout, an abort, a lost connection, a bad exit
  * status or sudo refusing comes back as `failure`, with whatever stdout arrived.
  */
-export async function runScript(transport: Transport, script: string, options: RunScriptOptions): Promise<ScriptRun> {
+export async function runScript(transport: Transport, script: string | AsyncIterable<string>, options: RunScriptOptions): Promise<ScriptRun> {
   if (options.signal.aborted) return { stdout: '', failure: 'aborted before it started' };
   const { onStdout } = options;
   // Streamed output never reaches r.stdout; whether any came tells a script failure from sudo refusing to start sh.
@@ -45,7 +45,9 @@ export async function runScript(transport: Transport, script: string, options: R
     });
     const why = firstLine(r.stderr);
     if (r.timedOut) return { stdout: r.stdout, failure: `timed out after ${formatSeconds(options.timeoutMs)}` };
-    if (r.code === null) return { stdout: r.stdout, failure: options.signal.aborted ? 'aborted (pass deadline)' : `ended without an exit status${why ? `: ${why}` : ''}` };
+    if (r.code === null && options.signal.aborted) return { stdout: r.stdout, failure: 'aborted (pass deadline)' };
+    if (r.connectionLost !== undefined) return { stdout: r.stdout, failure: `connection lost${r.connectionLost ? `: ${r.connectionLost}` : ''}` };
+    if (r.code === null) return { stdout: r.stdout, failure: `ended without an exit status${why ? `: ${why}` : ''}` };
     if (r.code !== 0) {
       const refused = options.sudo ? describeSudoFailure({ code: r.code, stderr: r.stderr, sawStdout: sawStdout || r.stdout !== '' }, options.user) : null;
       return { stdout: r.stdout, failure: refused ?? `exit status ${r.code}${why ? `: ${why}` : ''}` };

@@ -110,9 +110,14 @@ export async function connectSsh(host: ResolvedHost, options: SshConnectOptions)
     description,
     ...(state.hostKey ? { hostKey: state.hostKey } : {}),
     ...(localEndpoint ? { localEndpoint } : {}),
-    exec(command: string, execOptions: ExecOptions): Promise<ExecResult> {
-      if (state.isClosed) return Promise.reject(fail(state.lastError || 'connection is closed'));
-      return execChannel(client, command, execOptions, fail);
+    async exec(command: string, execOptions: ExecOptions): Promise<ExecResult> {
+      if (state.isClosed) throw fail(state.lastError || 'connection is closed');
+      const result = await execChannel(client, command, execOptions, fail);
+      if (result.code !== null || result.timedOut || execOptions.signal?.aborted) return result;
+      // No exit status: the command was killed, or the connection died under it (its close event may come a moment
+      // after the channel's).
+      if (!state.isClosed) await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, LOST_CONNECTION_WAIT_MS).unref())]);
+      return state.isClosed ? { ...result, connectionLost: state.lastError } : result;
     },
     close(): Promise<void> {
       closing ??= (async () => {
@@ -228,6 +233,9 @@ function connectConfig(host: ResolvedHost, auth: Credentials, check: HostKeyChec
   };
 }
 
+/** How long an exec that ended without an exit status waits to learn whether the connection itself closed. */
+const LOST_CONNECTION_WAIT_MS = 250;
+
 /** One command on its own channel. A timeout or abort closes the channel and resolves at once (code null). */
 function execChannel(
   client: InstanceType<typeof Client>,
@@ -283,7 +291,22 @@ function execChannel(
         code = typeof exitCode === 'number' ? exitCode : null;
       });
       stream.on('close', finish);
-      stream.end(options.stdin ?? '');
+      const { stdin } = options;
+      if (stdin === undefined || typeof stdin === 'string') {
+        stream.end(stdin ?? '');
+      } else {
+        void (async () => {
+          try {
+            for await (const part of stdin) {
+              if (isDone) return;
+              stream.write(part);
+            }
+          } catch {
+            // A failing producer ends the conversation: stdin is closed below, and sh exits.
+          }
+          if (!isDone) stream.end();
+        })();
+      }
     };
     try {
       client.exec(command, onChannel);

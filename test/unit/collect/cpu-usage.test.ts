@@ -1,6 +1,6 @@
 import { factsFromProbe } from '../../../src/collect/facts-from-probe.js';
 import { previousCpuCounters } from '../../../src/collect/collect-host.js';
-import { buildProbeScript } from '../../../src/collect/probe.js';
+import { buildCpuSampleScript, buildProbeScript } from '../../../src/collect/probe.js';
 import type { ProbeSection } from '../../../src/collect/parse-probe-output.js';
 import { noPreviousState } from '../../helpers/host.js';
 
@@ -38,11 +38,12 @@ describe('CPU usage', () => {
     expect(facts!.cpu).toMatchObject({ usedPercent: null, windowSeconds: null, counters: null });
   });
 
-  it('the probe sleeps only when there is nothing to compare with', () => {
+  it('the probe never sleeps; the second sample sleeps only what the read did not take', () => {
     const base = { rootfs: '/', logPatterns: [], cursors: [], token: 't' };
-    expect(buildProbeScript({ ...base, cpuSecondSample: true })).toMatch(/sleep 1\n.*cpu-2/);
-    const once = buildProbeScript({ ...base, cpuSecondSample: false });
-    expect(once).not.toMatch(/sleep|cpu-2/);
+    expect(buildProbeScript(base)).not.toMatch(/sleep|cpu-2/);
+    expect(buildCpuSampleScript(0.4)).toMatch(/sleep 1\nsec cpu-2 p_cpu/);
+    expect(buildCpuSampleScript(0)).not.toMatch(/sleep/);
+    expect(buildCpuSampleScript(-3)).not.toMatch(/sleep/);
   });
 
   it('reads the stored counters defensively', () => {

@@ -80,12 +80,12 @@ export function matchRecord(record: LogRecord, index: RuleIndex): RuleHit | null
   return null;
 }
 
-function ruleSpec(rule: LogRule, groups: RuleGroups): FindingSpec {
+function ruleSpec(rule: LogRule, groups: RuleGroups, subject: string): FindingSpec {
   return {
     ruleId: rule.id,
     category: rule.category,
     severity: rule.severity,
-    subject: rule.subject?.(groups) ?? '',
+    subject,
     title: () => rule.title(groups),
     recommendation: rule.recommendation,
   };
@@ -106,10 +106,6 @@ function groupKey(spec: FindingSpec): string {
   return spec.subject ? `${spec.category}:${spec.subject}` : spec.category;
 }
 
-function addExample(examples: Example[], example: Example): void {
-  if (examples.length < MAX_EXAMPLE_LINES) examples.push(example);
-}
-
 /** The first MAX_EXAMPLE_LINES examples of both lists, in reading order. */
 function mergeExamples(a: Example[], b: Example[]): Example[] {
   if (a.length === 0) return b;
@@ -117,22 +113,26 @@ function mergeExamples(a: Example[], b: Example[]): Example[] {
   return [...a, ...b].sort((x, y) => x.seq - y.seq).slice(0, MAX_EXAMPLE_LINES);
 }
 
-function addHitTo(groups: Map<string, GroupAcc>, spec: FindingSpec, eventId: string | undefined, weight: number, example: Example): void {
-  const key = groupKey(spec);
+/** Adds a hit of an ordinary (not aggregated) finding; its spec object is made only when the group needs it. */
+function addHitTo(groups: Map<string, GroupAcc>, hit: RuleHit, record: LogRecord, seq: number): void {
+  const { rule, groups: captures, weight } = hit;
+  const subject = rule.subject?.(captures) ?? '';
+  const key = subject ? `${rule.category}:${subject}` : rule.category;
   let group = groups.get(key);
   if (!group) {
-    group = { key, spec, firstSeq: example.seq, plain: 0, events: null, examples: [] };
+    group = { key, spec: ruleSpec(rule, captures, subject), firstSeq: seq, plain: 0, events: null, examples: [] };
     groups.set(key, group);
-  } else if (SEVERITY_RANK[spec.severity] > SEVERITY_RANK[group.spec.severity]) {
-    group.spec = spec;
+  } else if (SEVERITY_RANK[rule.severity] > SEVERITY_RANK[group.spec.severity]) {
+    group.spec = ruleSpec(rule, captures, subject);
   }
+  const eventId = rule.eventId?.(captures);
   if (eventId === undefined) {
     group.plain += weight;
   } else {
     group.events ??= new Map();
     group.events.set(eventId, Math.max(group.events.get(eventId) ?? 0, weight));
   }
-  addExample(group.examples, example);
+  if (group.examples.length < MAX_EXAMPLE_LINES) group.examples.push({ seq, record });
 }
 
 /** Folds `from` into `into` (same key): counts add up, a higher severity wins, the earliest examples stay. */
@@ -166,23 +166,21 @@ export class LogRuleAccumulator {
 
   /** Adds the hit of the line numbered `seq` (reading order). */
   add(hit: RuleHit, record: LogRecord, seq: number): void {
-    const { rule, groups, weight } = hit;
-    const example = { seq, record };
-    const agg = rule.aggregate;
-    const value = agg ? groups[agg.by] : undefined;
+    const agg = hit.rule.aggregate;
+    const value = agg ? hit.groups[agg.by] : undefined;
     if (!agg || value === undefined || value === '') {
-      addHitTo(this.groups, ruleSpec(rule, groups), rule.eventId?.(groups), weight, example);
+      addHitTo(this.groups, hit, record, seq);
       return;
     }
-    const bucketKey = `${rule.id}\u0000${value}`;
+    const bucketKey = `${hit.rule.id}\u0000${value}`;
     let bucket = this.buckets.get(bucketKey);
     if (!bucket) {
       bucket = { aggregate: agg, value, firstSeq: seq, weight: 0, examples: [], ordinary: new Map() };
       this.buckets.set(bucketKey, bucket);
     }
-    bucket.weight += weight;
-    addExample(bucket.examples, example);
-    addHitTo(bucket.ordinary, ruleSpec(rule, groups), rule.eventId?.(groups), weight, example);
+    bucket.weight += hit.weight;
+    if (bucket.examples.length < MAX_EXAMPLE_LINES) bucket.examples.push({ seq, record });
+    addHitTo(bucket.ordinary, hit, record, seq);
   }
 
   /** Folds another accumulator's hits into this one. */

@@ -56,7 +56,7 @@ export class MonitorSessionFilter {
   private readonly sessions = new Map<string, Session>();
   private readonly pids = new Map<number, MonitorIdentity>();
   private readonly accepted = new Set<LogRecord>();
-  /** Lower-cased addresses of every identity: a line naming none of them cannot be a session line of ours. */
+  /** The addresses of every identity, lower and upper case: a line naming none of them is not a session line of ours. */
   private readonly needles: string[];
 
   constructor(private readonly identities: readonly MonitorIdentity[]) {
@@ -65,11 +65,13 @@ export class MonitorSessionFilter {
         for (const port of identity.sourcePorts ?? []) this.sessions.set(endpointKey(address, String(port)), { identity, pid: null });
       }
     }
-    this.needles = [...new Set(identities.flatMap((id) => id.addresses.map(normalizeAddress)))];
+    const addresses = identities.flatMap((id) => id.addresses.map(normalizeAddress));
+    this.needles = [...new Set([...addresses, ...addresses.map((a) => a.toUpperCase())])];
   }
 
   /** True when the record is a line of one of our sessions (and so must not reach the rules). */
   accept(record: LogRecord): boolean {
+    if (!isSshd(record)) return false;
     return this.noteLogin(record) || this.isOwn(record);
   }
 
@@ -92,9 +94,9 @@ export class MonitorSessionFilter {
     if (this.sessions.size === 0 || !isSshd(record)) return false;
     const { message } = record;
     const pidIdentity = record.pid === null ? undefined : this.pids.get(record.pid);
-    const lower = message.toLowerCase();
-    // Cheap tests first: most sshd lines are neither of our pid nor name one of our addresses.
-    if (!pidIdentity && !this.needles.some((n) => lower.includes(n))) return false;
+    // Cheap tests first: most sshd lines are neither of our pid nor name one of our addresses (sshd writes IPv6
+    // addresses in lower case; the upper-case form is checked too, to be sure).
+    if (!pidIdentity && !this.needles.some((n) => message.includes(n))) return false;
     if (FAILURE.test(message)) return false;
     const pam = pidIdentity ? PAM_SESSION.exec(message) : null;
     if (pam && pidIdentity && pam.groups?.user === pidIdentity.user && isDuring(pidIdentity, record.time)) return true;
@@ -109,7 +111,9 @@ export class MonitorSessionFilter {
 }
 
 function isSshd(record: LogRecord): boolean {
-  return record.program !== null && SSHD_PROGRAMS.has(record.program.toLowerCase());
+  const { program } = record;
+  if (program === null) return false;
+  return program === 'sshd' || program === 'sshd-session' || SSHD_PROGRAMS.has(program.toLowerCase());
 }
 
 function ownsLogin(identity: MonitorIdentity, user: string, ip: string, port: number, time: string | null): boolean {

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora from 'ora';
+import type { Ora } from 'ora';
 
 /** Where a command reads its environment and writes its output; the real process by default, buffers in tests. */
 export interface CliIo {
@@ -68,15 +68,42 @@ export function createOutput(options: OutputOptions): Output {
     },
     spinner: (text) => {
       if (!spinnerAllowed || options.verbose) return silentSpinner;
-      const s = ora({ text, stream: streams.stderr as NodeJS.WritableStream }).start();
-      return {
-        stop: () => void s.stop(),
-        succeed: (t) => void s.succeed(t),
-        fail: (t) => void s.fail(t),
-        setText: (t) => {
-          s.text = t;
-        },
-      };
+      return lazySpinner(text, streams.stderr as NodeJS.WritableStream);
     },
+  };
+}
+
+/**
+ * An ora spinner, loaded on first use: only an interactive run shows one, so cron never loads ora. Until it has
+ * loaded, the text is remembered, and a pass that ends first still prints its final line.
+ */
+function lazySpinner(initial: string, stream: NodeJS.WritableStream): Spinner {
+  let text = initial;
+  let spinner: Ora | null = null;
+  let isEnded = false;
+  void import('ora').then(
+    ({ default: ora }) => {
+      if (!isEnded) spinner = ora({ text, stream }).start();
+    },
+    () => undefined,
+  );
+  const end = (symbol: string, t: string | undefined, how: 'succeed' | 'fail' | 'stop'): void => {
+    if (isEnded) return;
+    isEnded = true;
+    if (spinner) {
+      if (how === 'stop') spinner.stop();
+      else spinner[how](t);
+    } else if (how !== 'stop') {
+      stream.write(`${symbol} ${t ?? text}\n`);
+    }
+  };
+  return {
+    setText: (t) => {
+      text = t;
+      if (spinner) spinner.text = t;
+    },
+    stop: () => end('', undefined, 'stop'),
+    succeed: (t) => end('✔', t, 'succeed'),
+    fail: (t) => end('✖', t, 'fail'),
   };
 }

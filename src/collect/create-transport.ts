@@ -1,9 +1,23 @@
 import type { ParsedKey } from 'ssh2';
 import type { ResolvedHost, Transport, TransportFactory, TransportOptions } from '../types.js';
 import { readKnownHosts, type KnownHosts } from './known-hosts.js';
-import { createLocalTransport } from './local-transport.js';
-import { loadClientKey, type KeyPassphrase } from './ssh-keys.js';
-import { connectSsh } from './ssh-transport.js';
+import type { KeyPassphrase } from './ssh-keys.js';
+
+/*
+ * The transports are loaded on first use: a pass over local hosts never loads ssh2, one over SSH hosts never loads
+ * execa (each costs ~0.1 s of start-up CPU, which counts at every cron run).
+ */
+async function createLocalTransport(): Promise<Transport> {
+  return (await import('./local-transport.js')).createLocalTransport();
+}
+
+async function connectSsh(...args: Parameters<typeof import('./ssh-transport.js').connectSsh>): Promise<Transport> {
+  return (await import('./ssh-transport.js')).connectSsh(...args);
+}
+
+async function loadClientKey(keyPath: string, passphrase: KeyPassphrase): Promise<ParsedKey> {
+  return (await import('./ssh-keys.js')).loadClientKey(keyPath, passphrase);
+}
 
 /** The TransportFactory of a pass: ssh2 for `transport: ssh`, execa on this machine for `transport: local`. */
 export async function createTransport(host: ResolvedHost, signal: AbortSignal, options: TransportOptions = {}): Promise<Transport> {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { AcceptedHostKey, PinnedHostKey, ResolvedHost } from '../types.js';
 import type { KnownHostKey } from './known-hosts.js';
-import { blobKeyType } from './ssh-keys.js';
+import { blobKeyType } from './ssh-blob.js';
 
 export type HostKeyPolicy = NonNullable<ResolvedHost['ssh']['hostKeyPolicy']>;
 

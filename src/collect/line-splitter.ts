@@ -1,5 +1,8 @@
-/** Receives one line's bytes (without `\n`, at most maxLineBytes) and whether it was cut; the bytes are valid only during the call. */
-export type LineHandler = (bytes: Buffer, isTruncated: boolean) => void;
+/**
+ * Receives one line: `bytes[start, end)` (without `\n`, at most maxLineBytes) and whether it was cut. The bytes are
+ * valid only during the call (offsets instead of a sub-buffer: no allocation for the common line).
+ */
+export type LineHandler = (bytes: Buffer, start: number, end: number, isTruncated: boolean) => void;
 
 export interface LineSplitterOptions {
   /** Drop everything up to and including the first `\n` (the range began mid-line). */
@@ -34,7 +37,7 @@ export class LineSplitter {
       }
       if (this.partialBytes === 0 && !this.isDropping && nl - pos <= this.options.maxLineBytes) {
         // The common case, a whole line inside one chunk: handed over without a copy (onLine does not keep it).
-        this.options.onLine(chunk.subarray(pos, nl), false);
+        this.options.onLine(chunk, pos, nl, false);
         this.consumedBytes += nl - pos + 1;
       } else {
         this.append(chunk.subarray(pos, nl));
@@ -69,7 +72,8 @@ export class LineSplitter {
     if (this.isDropping) {
       this.isDropping = false;
     } else {
-      this.options.onLine(Buffer.concat(this.kept, this.keptBytes), this.partialBytes > this.options.maxLineBytes);
+      const line = Buffer.concat(this.kept, this.keptBytes);
+      this.options.onLine(line, 0, line.length, this.partialBytes > this.options.maxLineBytes);
     }
     this.consumedBytes += this.partialBytes + newlineBytes;
     this.kept = [];

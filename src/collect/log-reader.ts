@@ -185,22 +185,31 @@ export class LogReader {
     const trailer = `${token} rc `;
     this.splitters = this.outcomes.map((outcome) => {
       const { job } = outcome;
-      const parse: LineParser = job.parse ?? ((line) => ({ line, ...parseSyslogLine(line, reference) }));
+      const { source } = job;
       if (!isStreamJob(job)) {
+        const { parse } = job;
         return new LineSplitter({
           dropsPartialFirstLine: job.range.dropsPartialFirstLine,
           maxLineBytes: MAX_LINE_BYTES,
-          onLine: (bytes, isTruncated) => {
-            const record = parse(sanitizeLine(bytes, isTruncated), isTruncated);
-            if (record !== null && record !== 'skip') outcome.batch.add({ source: job.source, ...record });
+          onLine: (bytes, start, end, isTruncated) => {
+            const line = sanitizeLine(bytes, isTruncated, start, end);
+            if (!parse) {
+              // The common case, a syslog file: one record object per line, always of the same shape.
+              const f = parseSyslogLine(line, reference);
+              outcome.batch.add({ source, line, time: f.time, hostname: f.hostname, program: f.program, pid: f.pid, message: f.message });
+              return;
+            }
+            const record = parse(line, isTruncated);
+            if (record !== null && record !== 'skip') outcome.batch.add({ source, ...record });
           },
         });
       }
+      const { parse } = job;
       return new LineSplitter({
         dropsPartialFirstLine: true,
         maxLineBytes: job.maxLineBytes ?? MAX_LINE_BYTES,
-        onLine: (bytes, isTruncated) => {
-          const line = sanitizeLine(bytes, isTruncated);
+        onLine: (bytes, start, end, isTruncated) => {
+          const line = sanitizeLine(bytes, isTruncated, start, end);
           if (line.startsWith(trailer)) {
             outcome.status = line.slice(trailer.length);
             return;
@@ -208,7 +217,7 @@ export class LogReader {
           if (line === '') return;
           const record = parse(line, isTruncated);
           if (record === 'skip') return;
-          if (record !== null) outcome.batch.add({ source: job.source, ...record });
+          if (record !== null) outcome.batch.add({ source, ...record });
           else if (outcome.otherLines.length < OTHER_LINES_KEPT) outcome.otherLines.push(line);
         },
       });

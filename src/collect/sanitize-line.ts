@@ -14,8 +14,8 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  * becomes U+FFFD, ANSI escape sequences and control characters (tab excepted) are removed, and a line that was cut
  * at MAX_LINE_BYTES gets TRUNCATED_MARK.
  */
-export function sanitizeLine(bytes: Uint8Array, isTruncated: boolean): string {
-  const text = clean(decoder.decode(bytes));
+export function sanitizeLine(bytes: Buffer, isTruncated: boolean, start = 0, end = bytes.length): string {
+  const text = isPlainAscii(bytes, start, end) ? bytes.toString('latin1', start, end) : clean(decoder.decode(bytes.subarray(start, end)));
   return isTruncated ? `${text}${TRUNCATED_MARK}` : text;
 }
 
@@ -31,6 +31,15 @@ export function sanitizeText(text: string): string {
 
 // Any character `clean` would touch (ESC starts every ANSI sequence and is itself a control character).
 const NEEDS_CLEANING = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+/** Printable ASCII and tabs only: the bytes are the text as they are (most log lines). */
+function isPlainAscii(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x20 ? b !== 0x09 : b >= 0x7f) return false;
+  }
+  return true;
+}
 
 function clean(text: string): string {
   // Most lines are plain text: one test instead of two replacements.

@@ -7,6 +7,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
+import { blobKeyType, blobStrings } from './ssh-blob.js';
 
 const { OpenSSHAgent, utils } = ssh2;
 
@@ -33,25 +34,6 @@ function mpintBits(value: Buffer): number {
   while (start < value.length && value[start] === 0) start++;
   if (start === value.length) return 0;
   return (value.length - start - 1) * 8 + (32 - Math.clz32(value[start] as number));
-}
-
-/** The strings of an SSH wire-format public key blob (`string type, ...`). */
-function blobStrings(blob: Buffer): Buffer[] {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 4 <= blob.length) {
-    const length = blob.readUInt32BE(offset);
-    offset += 4;
-    if (offset + length > blob.length) break;
-    parts.push(blob.subarray(offset, offset + length));
-    offset += length;
-  }
-  return parts;
-}
-
-/** The key type named in an SSH public key blob (`ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, ...). */
-export function blobKeyType(blob: Buffer): string {
-  return blobStrings(blob)[0]?.toString('latin1') ?? '';
 }
 
 /**

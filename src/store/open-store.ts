@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import type { StoreSettings } from '../config/types.js';
 import { StoreError } from '../errors.js';
 import { connectErrorReason, urlSecrets } from './connect-error-reason.js';
@@ -67,9 +66,11 @@ async function openPostgres(url: string, display: string): Promise<Store> {
   const fail = (err: unknown): StoreError =>
     // No `cause`: driver errors are not guaranteed to be free of connection details, and --verbose prints causes.
     new StoreError(`cannot open PostgreSQL ${display}: ${connectErrorReason(err, secrets)}`);
+  // Loaded only for a PostgreSQL store: the default SQLite pass does not pay for the driver.
+  const [{ default: connect }, { PostgresJSDialect }] = await Promise.all([import('postgres'), import('kysely-postgres-js')]);
   let client: postgres.Sql;
   try {
-    client = postgres(url, {
+    client = connect(url, {
       max: PG_POOL_MAX,
       connect_timeout: PG_CONNECT_TIMEOUT_SECONDS,
       // postgres.js logs notices (e.g. "relation already exists, skipping") to the console; cron would mail them.

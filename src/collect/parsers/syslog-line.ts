@@ -20,13 +20,14 @@ const KERNEL_TIMESTAMP = /^\[\s*\d+\.\d+\]\s?/;
  * no offset, because it is the host's local time.
  */
 export function parseSyslogLine(line: string, reference: Date): SyslogFields {
+  const fast = parseTraditionalFast(line, reference);
+  if (fast !== undefined) return fast;
   const traditional = TRADITIONAL.exec(line);
   if (traditional) {
     const [, mon = '', day = '', hh, mm, ss, host = '', rest = ''] = traditional;
     const month = MONTHS.indexOf(mon);
     if (month >= 0) {
-      const year = month - reference.getUTCMonth() > 1 ? reference.getUTCFullYear() - 1 : reference.getUTCFullYear();
-      const time = `${year}-${pad(month + 1)}-${pad(Number(day.trim()))}T${hh}:${mm}:${ss}`;
+      const time = `${yearOf(month, reference)}-${pad(month + 1)}-${pad(Number(day.trim()))}T${hh}:${mm}:${ss}`;
       return { time, hostname: host, ...splitTag(rest) };
     }
   }
@@ -36,6 +37,98 @@ export function parseSyslogLine(line: string, reference: Date): SyslogFields {
     return { time, hostname: host, ...splitTag(rest) };
   }
   return { time: null, hostname: null, program: null, pid: null, message: line };
+}
+
+/** The year of a traditional stamp: the reference's, or the previous one when the month is more than one month ahead. */
+function yearOf(month: number, reference: Date): number {
+  return month - reference.getUTCMonth() > 1 ? reference.getUTCFullYear() - 1 : reference.getUTCFullYear();
+}
+
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+const MONTH_INDEX = new Map(MONTHS.map((m, i) => [m, i]));
+const SPACE = 32;
+const COLON = 58;
+const OPEN = 91;
+const CLOSE = 93;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `Nov 25 18:42:51 ` (16 characters) with a known month and digits where digits belong. */
+function hasTraditionalStamp(line: string): boolean {
+  if (line.length < 17) return false;
+  const c = (i: number): number => line.charCodeAt(i);
+  return (
+    c(3) === SPACE &&
+    (c(4) === SPACE || isDigit(c(4))) &&
+    isDigit(c(5)) &&
+    c(6) === SPACE &&
+    isDigit(c(7)) &&
+    isDigit(c(8)) &&
+    c(9) === COLON &&
+    isDigit(c(10)) &&
+    isDigit(c(11)) &&
+    c(12) === COLON &&
+    isDigit(c(13)) &&
+    isDigit(c(14)) &&
+    c(15) === SPACE
+  );
+}
+
+/**
+ * The common case without regular expressions: a traditional stamp padded to two day digits, a plain ASCII host
+ * name ended by a space, a tag of plain ASCII. Returns undefined for anything else, which the regular expressions
+ * then read exactly as before (the result is the same either way; test/unit/collect/syslog-line.test.ts compares
+ * the two on many lines).
+ */
+function parseTraditionalFast(line: string, reference: Date): SyslogFields | undefined {
+  if (!hasTraditionalStamp(line)) return undefined;
+  const month = MONTH_INDEX.get(line.slice(0, 3));
+  if (month === undefined) return undefined;
+  // `.` in the regular expressions stops at line separators; leave such lines to them.
+  if (LINE_TERMINATOR.test(line)) return undefined;
+  let i = 16;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === SPACE) break;
+    if (c < SPACE || c >= 0x7f) return undefined;
+  }
+  if (i === 16) return undefined;
+  const hostname = line.slice(16, i);
+  const rest = i < line.length ? line.slice(i + 1) : '';
+  const day = line.charCodeAt(4) === SPACE ? `0${line[5]}` : line.slice(4, 6);
+  const time = `${yearOf(month, reference)}-${pad(month + 1)}-${day}T${line.slice(7, 15)}`;
+  const tag = splitTagFast(rest);
+  if (tag === undefined) return { time, hostname, ...splitTag(rest) };
+  return { time, hostname, program: tag.program, pid: tag.pid, message: tag.message };
+}
+
+/** splitTag for a plain ASCII tag; undefined when the regular expression must decide. */
+function splitTagFast(rest: string): Pick<SyslogFields, 'program' | 'pid' | 'message'> | undefined {
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === SPACE || c === OPEN || c === CLOSE || c === COLON) break;
+    if (c < SPACE || c >= 0x7f) return undefined;
+  }
+  if (i === 0 || i === rest.length) return { program: null, pid: null, message: rest };
+  const program = rest.slice(0, i);
+  let pid: number | null = null;
+  if (rest.charCodeAt(i) === OPEN) {
+    let j = i + 1;
+    while (j < rest.length && isDigit(rest.charCodeAt(j))) j++;
+    if (j === i + 1 || rest.charCodeAt(j) !== CLOSE) return { program: null, pid: null, message: rest };
+    pid = Number(rest.slice(i + 1, j));
+    i = j + 1;
+  }
+  if (rest.charCodeAt(i) !== COLON) return { program: null, pid: null, message: rest };
+  i++;
+  let message: string;
+  if (i === rest.length) message = '';
+  else if (rest.charCodeAt(i) === SPACE) message = rest.slice(i + 1);
+  else return { program: null, pid: null, message: rest };
+  return { program, pid, message: program === 'kernel' ? message.replace(KERNEL_TIMESTAMP, '') : message };
 }
 
 function splitTag(rest: string): Pick<SyslogFields, 'program' | 'pid' | 'message'> {

@@ -73,6 +73,23 @@ describe('output', () => {
   });
 });
 
+describe('the spinner on a TTY', () => {
+  it('still prints the final line when the pass ends before ora has loaded', () => {
+    const io = bufferIo(true);
+    const spinner = createOutput({ verbose: false, quiet: false, json: false, io }).spinner('working');
+    spinner.setText('host 1 of 2');
+    spinner.fail();
+    spinner.succeed('ignored: already ended');
+    expect(io.text()).toBe('✖ host 1 of 2\n');
+  });
+
+  it('prints nothing when stopped before ora has loaded', () => {
+    const io = bufferIo(true);
+    createOutput({ verbose: false, quiet: false, json: false, io }).spinner('working').stop();
+    expect(io.text()).toBe('');
+  });
+});
+
 describe('formatPassSummary', () => {
   const plain = new Chalk({ level: 0 });
 

@@ -5,7 +5,7 @@ function split(chunks: string[], options: { drops?: boolean; isFinal?: boolean; 
   const s = new LineSplitter({
     dropsPartialFirstLine: options.drops ?? false,
     maxLineBytes: options.max ?? 8,
-    onLine: (b, t) => lines.push([b.toString('utf8'), t]),
+    onLine: (b, start, end, t) => lines.push([b.toString('utf8', start, end), t]),
   });
   for (const c of chunks) s.push(Buffer.from(c));
   s.end(options.isFinal ?? false);

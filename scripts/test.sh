@@ -7,24 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 is_root() { [ "$(id -u)" = 0 ]; }
-apt_install() {
-  if is_root && command -v apt-get >/dev/null; then
-    echo "test: installing $* (Debian packages)" >&2
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  else
-    echo "test: missing $*; install them (apt-get install $*) or run as root" >&2
-  fi
-}
-
-missing=()
-[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
-command -v busybox >/dev/null || missing+=(busybox)
-command -v sudo >/dev/null || missing+=(sudo)
-command -v ssh-keygen >/dev/null || missing+=(openssh-client)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-[ -x /lib/systemd/systemd-journal-remote ] || missing+=(systemd-journal-remote)
-[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+bash scripts/install-peers.sh test
 
 # PostgreSQL: use the machine's server; if it is down, start it; failing that, a throwaway cluster of our own.
 if [ -z "${DTHOSTMON_TEST_PG_URL:-}" ]; then

@@ -41,6 +41,9 @@ export interface CollectDeps {
   records?: RecordBatchFactory;
 }
 
+/** The shortest CPU sampling window of a first pass that needs no sleep (jiffies are 10 ms: 50 per core). */
+const MIN_CPU_WINDOW_SECONDS = 0.5;
+
 /** A log file that was stat-ed and planned, waiting for its bytes. */
 interface PlannedFile {
   file: ProbedLogFile;
@@ -156,13 +159,16 @@ export async function collectHost(
       }
 
       if (previousCpu === null) {
-        // A first pass has no stored counters to compare with: a second sample, at least cpuSampleSeconds after the first.
-        const waitSeconds = Math.ceil(cpuSampleSeconds - (deps.clock().getTime() - probedAt.getTime()) / 1000);
+        // A first pass has no stored counters to compare with: a second sample. The read since the first one usually
+        // gives the window; only when it was shorter than MIN_CPU_WINDOW_SECONDS does the host sleep to make it
+        // cpuSampleSeconds (a sleeping slot would hold up the hosts waiting for it).
+        const elapsedSeconds = (deps.clock().getTime() - probedAt.getTime()) / 1000;
+        const waitSeconds = elapsedSeconds >= Math.min(MIN_CPU_WINDOW_SECONDS, cpuSampleSeconds) ? 0 : cpuSampleSeconds - elapsedSeconds;
         const cpu = await send(buildCpuSampleScript(waitSeconds));
         if (cpu.isComplete) {
           for (const [name, section] of parseProbeOutput(cpu.text, probeToken)) sections.set(name, section);
           cpuAt = deps.clock();
-          cpuWindowSeconds = Math.max(cpuSampleSeconds, Math.round((cpuAt.getTime() - probedAt.getTime()) / 1000));
+          cpuWindowSeconds = Math.round((cpuAt.getTime() - probedAt.getTime()) / 100) / 10;
         } else {
           failures.push({ source: 'facts:cpu-2', message: cpu.failure ?? 'not reported' });
         }

@@ -29,6 +29,8 @@ export function formatPercent(percent: unknown): string {
 /** Seconds -> `12d 3h 4m` (largest two units; seconds only below a minute). */
 export function formatDuration(seconds: unknown): string {
   if (!isNumber(seconds) || seconds < 0) return NOT_MEASURED;
+  // A first pass's CPU window is often under a second: `0.7s`, not `0s`.
+  if (seconds < 10 && !Number.isInteger(seconds)) return `${Math.round(seconds * 10) / 10}s`;
   const total = Math.floor(seconds);
   if (total < 60) return `${total}s`;
   const parts: Array<[number, string]> = [

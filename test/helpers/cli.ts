@@ -20,9 +20,17 @@ export function assertBuilt(): void {
   }
 }
 
+export interface SpawnCliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** A command the CLI runs under, e.g. `['/usr/bin/time', '-o', FILE, '-f', '%M']`; `child` is then that command. */
+  wrapper?: string[];
+}
+
 /** Spawns the built binary with NO_COLOR=1 and collects its output. */
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [binPath, ...args], {
+export function spawnCli(args: string[], options: SpawnCliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, binPath, ...args] as [string, ...string[]];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', DTHOSTMON_CONFIG: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +45,7 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
   return { child, done };
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: SpawnCliOptions = {}): Promise<CliResult> {
   return spawnCli(args, options).done;
 }
 

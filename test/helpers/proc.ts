@@ -70,3 +70,34 @@ export function bytesReadBy(pid: number): number | null {
     return null;
   }
 }
+
+/** Resident memory of a process now and at its peak so far (VmRSS, VmHWM of /proc/<pid>/status), or null when gone. */
+export function memoryOf(pid: number): { rssKiB: number; peakRssKiB: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+    // A zombie has no memory lines any more.
+    return rss && hwm ? { rssKiB: Number(rss[1]), peakRssKiB: Number(hwm[1]) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux reports process times in USER_HZ ticks, which is 100 on every architecture we run on (x86, arm). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system) of the children a process has reaped so far (`cutime` + `cstime` of /proc/<pid>/stat),
+ * in ms: for an sshd listener, every finished connection with everything it ran. Null when it is gone.
+ */
+export function reapedChildrenCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 of proc(5) (state); cutime and cstime are fields 16 and 17.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
+}

@@ -20,6 +20,8 @@ describe('report number formats', () => {
 
   it('formats durations with the two largest units', () => {
     expect(formatDuration(42)).toBe('42s');
+    expect(formatDuration(0.74)).toBe('0.7s');
+    expect(formatDuration(12.6)).toBe('12s');
     expect(formatDuration(3600)).toBe('1h');
     expect(formatDuration(3 * 3600 + 65)).toBe('3h 1m');
     expect(formatDuration(12 * 86400 + 3 * 3600 + 240)).toBe('12d 3h');

@@ -35,6 +35,11 @@ export interface PassDeps {
   onProgress?: (event: PassEvent) => void;
   /** Report write failures and other non-fatal problems (one line each). */
   onWarning?: (message: string) => void;
+  /**
+   * Keep each host's findings in the PassResult without their evidence lines (the store has them: see
+   * findingEvidenceOfRun), so a pass over hundreds of hosts does not hold every host's evidence until it ends.
+   */
+  compactResults?: boolean;
 }
 
 /**
@@ -87,7 +92,11 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), config.pass.passTimeoutMs);
     const results = new Array<HostPassResult>(hosts.length);
-    const skipped: number[] = [];
+    // Hosts finish in any order; each result is compacted as it arrives when asked, so memory stays flat.
+    const keep = (index: number, result: HostPassResult): void => {
+      results[index] = deps.compactResults ? withoutEvidence(result) : result;
+    };
+    const skipped: Array<{ index: number; result: HostPassResult }> = [];
     const connect = connectWithRetry(deps.createTransport, {
       attempts: config.pass.retryAttempts + 1,
       backoffMs: config.pass.retryBackoffMs,
@@ -107,11 +116,11 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
           const hostPrevious = previous.get(host.name) ?? emptyPreviousState();
           try {
             const result = await runHostUnderDeadline(host, hostId, hostPrevious, ctx);
-            results[index] = result;
+            keep(index, result);
             deps.onProgress?.({ type: 'host-done', result });
           } catch (err) {
             const result = withUnreachable(failedResult(host, hostPrevious, `internal error: ${errorMessage(err)}`, 0), hostPrevious, ctx);
-            results[index] = result;
+            keep(index, result);
             try {
               // A bug in one host's analysis fails that host (its cursors stay, so nothing is lost); the pass goes on.
               if (err instanceof StoreError) throw err;
@@ -126,16 +135,17 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
         {
           signal: deadline.signal,
           onSkipped: (host, index) => {
-            results[index] = notStarted(host, previous.get(host.name) ?? emptyPreviousState(), ctx);
-            skipped.push(index);
+            const result = notStarted(host, previous.get(host.name) ?? emptyPreviousState(), ctx);
+            keep(index, result);
+            skipped.push({ index, result });
           },
         },
       );
       if (fatal === null) {
         // Hosts skipped by the deadline still get a failed row, so history shows the gap.
-        for (const index of skipped) {
+        for (const { index, result } of skipped) {
           const host = hosts[index] as ResolvedHost;
-          await saveFailure(host, hostIds.get(host.name) as number, results[index] as HostPassResult, ctx);
+          await saveFailure(host, hostIds.get(host.name) as number, result, ctx);
         }
       }
     } finally {
@@ -179,6 +189,11 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
     // A failing release must not mask the pass's own error; the lock then expires on its own.
     await release().catch((err: unknown) => deps.onWarning?.(`could not release the pass lock: ${errorMessage(err)}`));
   }
+}
+
+/** The result with its findings' evidence left out (it is in the store, under the same finding keys). */
+function withoutEvidence(result: HostPassResult): HostPassResult {
+  return { ...result, findings: result.findings.map((finding) => ({ ...finding, evidence: [] })) };
 }
 
 /** A store operation outside a host's own write: any failure is a StoreError (exit 3); our typed errors pass. */

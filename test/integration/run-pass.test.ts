@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/collect/create-transport.js';
 import { runPass, type PassDeps, type PassEvent } from '../../src/run-pass.js';
 import { acquirePassLock } from '../../src/store/pass-lock.js';
+import { findingEvidenceOfRun } from '../../src/store/findings-repo.js';
 import { LockedError } from '../../src/errors.js';
 import type { LoadedConfig } from '../../src/config/types.js';
 import type { Transport, TransportFactory } from '../../src/types.js';
@@ -136,6 +137,17 @@ describe.each(dialects)('runPass on %s', (dialect) => {
     expect(again.hosts[0]!.previousScore).toBe(self!.score);
     const cursor = await store.db.selectFrom('cursors').select('offset').executeTakeFirstOrThrow();
     expect(Number(cursor.offset)).toBe(statSync(log).size);
+  });
+
+  it('compact results keep no evidence in memory; the store has it under the same keys', async () => {
+    const config = await writeConfig('compact', ['hosts:', '  - name: self', '    transport: local', `    logs: ["${log}"]`, '']);
+    const compact = await runPass(config, deps({ compactResults: true }));
+    const brute = compact.hosts[0]!.findings.find((f) => f.category === 'auth.bruteforce');
+    expect(brute).toMatchObject({ count: 5, evidence: [] });
+    expect(compact.hosts[0]!.findings.every((f) => f.evidence.length === 0)).toBe(true);
+    const stored = await findingEvidenceOfRun(store.db, compact.runId!, 'self');
+    expect(stored.get(brute!.key)).toEqual([{ source: log, lines: expect.arrayContaining([expect.stringContaining('Failed password for admin from 192.0.2.1')]) }]);
+    expect(stored.get(brute!.key)?.[0]?.lines).toHaveLength(5);
   });
 
   it('refuses to start while another live pass holds the lock', async () => {

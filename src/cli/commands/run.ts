@@ -8,10 +8,12 @@ import { sanitizeText } from '../../collect/sanitize-line.js';
 import { openStore } from '../../store/open-store.js';
 import { migrateToLatest } from '../../store/migrate.js';
 import { runPass } from '../../run-pass.js';
-import { EXIT, UsageError } from '../../errors.js';
+import { EXIT, StoreError, UsageError, errorMessage } from '../../errors.js';
 import { createOutput } from '../output.js';
 import type { GlobalOptions } from '../program.js';
 import { formatPassSummary } from '../format-pass.js';
+import { writePassJson } from '../pass-json.js';
+import { findingEvidenceOfRun } from '../../store/findings-repo.js';
 
 export interface RunOptions extends GlobalOptions {
   hosts: string[];
@@ -76,6 +78,8 @@ export async function run(options: RunOptions): Promise<number> {
       pid: process.pid,
       isPidAlive,
       hostNames: options.hosts,
+      // Evidence stays in the store (the summary does not need it; --json reads it back host by host).
+      compactResults: true,
       onWarning: (m) => out.err(`warning: ${sanitizeText(redactText(m, config.secrets))}`),
       onProgress: (event) => {
         if (event.type === 'pass-start') {
@@ -92,7 +96,20 @@ export async function run(options: RunOptions): Promise<number> {
       },
     }).finally(() => spinner.stop());
     if (options.json) {
-      out.out(redactText(JSON.stringify(result, null, 2), config.secrets));
+      const { runId } = result;
+      await writePassJson(
+        result,
+        async (host) => {
+          if (runId === null) return new Map();
+          try {
+            return await findingEvidenceOfRun(store.db, runId, host.name);
+          } catch (err) {
+            throw new StoreError(`cannot read the findings of ${host.name} back from ${store.describe}: ${errorMessage(err)}`, { cause: err });
+          }
+        },
+        (text) => out.out(text),
+        (text) => redactText(text, config.secrets),
+      );
     } else {
       const text = formatPassSummary(result, { color: out.color, quiet: options.quiet, reportsDir: config.pass.reportsDir });
       if (text) out.out(redactText(text, config.secrets));

@@ -12,6 +12,7 @@ import {
 import type { Database, NewHostRunRow } from './schema.js';
 import { saveSourceCursors } from './source-cursors-repo.js';
 import { saveHostKeys } from './host-keys-repo.js';
+import { saveTemplates, type SeenTemplate } from './log-templates-repo.js';
 
 /** Everything one host produced in one pass. */
 export interface SaveHostResultInput {
@@ -31,6 +32,10 @@ export interface SaveHostResultInput {
   hostKeys?: readonly AcceptedHostKey[];
   /** Findings of a host that has no analysis (a failed host: `ssh.host_key_changed`), stored with its host run. */
   findings?: readonly Finding[];
+  /** The log templates this pass saw (table log_templates) and the hashes stored before it. */
+  logTemplates?: { seen: readonly SeenTemplate[]; known: ReadonlySet<string> };
+  /** The host's log rates after this pass (baseline `log_rates`). */
+  logRates?: unknown;
 }
 
 /** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
@@ -60,6 +65,10 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
       const metrics = metricRowsFromFacts(snapshot.facts, ref, snapshot.collectedAt);
       for (const batch of chunk(metrics, METRICS_PER_STATEMENT)) await trx.insertInto('metrics').values(batch).execute();
     }
+    if (input.logTemplates) {
+      await saveTemplates(trx, { hostId: input.hostId, hostRunId, at: input.finishedAt, ...input.logTemplates });
+    }
+    if (input.logRates !== undefined) await saveBaseline(trx, input, hostRunId, 'log_rates', input.logRates);
     const findings = allFindings(input);
     await saveHostKeys(trx, input.hostId, input.hostKeys ?? [], input.finishedAt);
     for (const batch of chunk(findings, FINDINGS_PER_STATEMENT)) {
@@ -148,23 +157,19 @@ async function saveCursors(trx: Transaction<Database>, input: SaveHostResultInpu
 
 async function saveBaselines(trx: Transaction<Database>, input: SaveHostResultInput, hostRunId: number): Promise<void> {
   if (!input.snapshot.facts) return;
-  for (const baseline of baselinesFromFacts(input.snapshot.facts)) {
-    await trx
-      .insertInto('baselines')
-      .values({
-        host_id: input.hostId,
-        kind: baseline.kind,
-        data: JSON.stringify(baseline.data),
-        updated_at: input.finishedAt,
-        host_run_id: hostRunId,
-      })
-      .onConflict((oc) =>
-        oc.columns(['host_id', 'kind']).doUpdateSet((eb) => ({
-          data: eb.ref('excluded.data'),
-          updated_at: eb.ref('excluded.updated_at'),
-          host_run_id: eb.ref('excluded.host_run_id'),
-        })),
-      )
-      .execute();
-  }
+  for (const baseline of baselinesFromFacts(input.snapshot.facts)) await saveBaseline(trx, input, hostRunId, baseline.kind, baseline.data);
+}
+
+async function saveBaseline(trx: Transaction<Database>, input: SaveHostResultInput, hostRunId: number, kind: string, data: unknown): Promise<void> {
+  await trx
+    .insertInto('baselines')
+    .values({ host_id: input.hostId, kind, data: JSON.stringify(data), updated_at: input.finishedAt, host_run_id: hostRunId })
+    .onConflict((oc) =>
+      oc.columns(['host_id', 'kind']).doUpdateSet((eb) => ({
+        data: eb.ref('excluded.data'),
+        updated_at: eb.ref('excluded.updated_at'),
+        host_run_id: eb.ref('excluded.host_run_id'),
+      })),
+    )
+    .execute();
 }

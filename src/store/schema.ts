@@ -157,6 +157,23 @@ export interface SourceCursorTable {
   host_run_id: number | null;
 }
 
+/** The log templates a host has produced (migration 0004), one per host and template hash. */
+export interface LogTemplateTable {
+  id: Generated<number>;
+  host_id: number;
+  /** 16 hex digits of the SHA-256 of the template text. */
+  hash: string;
+  template: string;
+  /** 1 when the template is error-level. */
+  is_error: number;
+  first_seen: IsoTimestamp;
+  last_seen: IsoTimestamp;
+  /** Lines seen with this template, all passes together. */
+  line_count: number;
+  /** The host run that first saw it (null once retention removed that run). */
+  first_host_run_id: number | null;
+}
+
 /** Host keys pinned on first use: one per host and key type (see src/collect/host-key-policy.ts). */
 export interface HostKeyTable {
   id: Generated<number>;
@@ -205,6 +222,7 @@ export interface Database {
   baselines: BaselineTable;
   cursors: CursorTable;
   source_cursors: SourceCursorTable;
+  log_templates: LogTemplateTable;
   audit_log: AuditLogTable;
   pass_lock: PassLockTable;
   host_keys: HostKeyTable;

@@ -49,7 +49,8 @@ const ASSIGN_COLON = new RegExp(
 );
 
 // `--password=x`, `--db-password x`, `--passphrase x` (a following flag is not a value).
-const PASSWORD_FLAG = /(--?[\w-]*(?:password|passwd|passphrase|pass)(?![\w-])(?:=|\s+))(?!-)(?:"([^"]*)"|'([^']*)'|(\S+))/gi;
+// `[\w-]{0,64}`: bounded, so a line of 60k dashes costs microseconds, not seconds (any local user can log one).
+const PASSWORD_FLAG = /(--?[\w-]{0,64}(?:password|passwd|passphrase|pass)(?![\w-])(?:=|\s+))(?!-)(?:"([^"]*)"|'([^']*)'|(\S+))/gi;
 // mysql-like tools take `-pSECRET` or (by mistake, still worth masking) `-p SECRET`; sshpass `-p`; redis-cli `-a`.
 const MYSQL_LIKE = /\b(?:mysql\w*|mariadb[\w-]*|sshpass|mysqlsh)\b/i;
 const SHORT_P_FLAG = /(\s-p)(\s*)(?!-)(\S+)/g;

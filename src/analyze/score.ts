@@ -41,9 +41,14 @@ export function healthStatus(score: number): HealthStatus {
  * at most `categoryCapPoints` per category, floored at 0. Every point lost is a reason (`-25 kernel.oom_kill: ...`).
  *
  * Resource usage (disk per mount, memory, load) is scored from `facts` and the bands, with the same weights as the
- * resource findings; resource findings in `findings` are ignored so a resource counts once, even if the caller
- * dropped or silenced its finding. An unreachable host has no score: the caller reports null, not 0.
+ * resource findings; band findings in `findings` (rule `resource.*`) are ignored so a resource counts once, even if
+ * the caller dropped or silenced its finding. An unreachable host has no score: the caller reports null, not 0.
  */
+/** A resource band finding of resources.ts (`resource.disk`, `resource.memory`, `resource.load`). */
+function isBandFinding(finding: Finding): boolean {
+  return RESOURCE_CATEGORIES.has(finding.category) && finding.ruleId.startsWith('resource.');
+}
+
 export function scoreHost(
   findings: readonly Finding[],
   facts: HostFacts | null,
@@ -51,7 +56,9 @@ export function scoreHost(
   weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS,
 ): HostScore {
   const scored = [
-    ...findings.filter((f) => !RESOURCE_CATEGORIES.has(f.category)),
+    // Only the band findings (`resource.*`) are recomputed: a log rule's `disk.usage` ("No space left on device")
+    // is an event of its own and costs its points.
+    ...findings.filter((f) => !isBandFinding(f)),
     ...(facts ? resourceFindings(facts, thresholds) : []),
   ].sort(compareFindings);
   const spentByCategory = new Map<FindingCategory, number>();
@@ -66,7 +73,7 @@ export function scoreHost(
     reasons.push({
       points,
       reason: `${finding.category}: ${finding.title}${capped}`,
-      category: RESOURCE_CATEGORIES.has(finding.category) ? 'resource' : finding.category,
+      category: isBandFinding(finding) ? 'resource' : finding.category,
     });
   }
   const lost = reasons.reduce((n, r) => n + r.points, 0);

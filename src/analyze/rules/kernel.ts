@@ -42,9 +42,10 @@ export const KERNEL_RULES: readonly LogRule[] = [
     category: 'kernel.segfault',
     severity: 'warn',
     programs: KERNEL,
-    // comm may contain spaces (`Web Content[812]`), never brackets.
-    // comm is at most 15 bytes (TASK_COMM_LEN 16); the bound keeps matching linear on hostile long lines.
-    pattern: /(?<name>[^\s[\]][^[\]]{0,14})\[(?<pid>\d+)\]: segfault at (?<address>[0-9a-f]+)/,
+    // comm may contain spaces (`Web Content[812]`), never brackets; at most 15 bytes (TASK_COMM_LEN 16). The literal
+    // comes first and the name is read behind it, so a kernel line without "segfault at" costs one literal search
+    // (the name-first form tried every position of every kernel line: ~200x slower).
+    pattern: /\]: segfault at (?<address>[0-9a-f]+)(?<=(?<name>[^\s[\]][^[\]]{0,14})\[(?<pid>\d+)\]: segfault at [0-9a-f]+)/,
     title: (g) => `${g.name} crashed with a segmentation fault`,
     subject: (g) => g.name ?? 'unknown',
     recommendation: CRASH_RECOMMENDATION,

@@ -55,13 +55,13 @@ describe('scoreHost', () => {
       ],
     });
     // A disk finding in the list (even a stale or wrong one) does not count twice.
-    const result = scoreHost([finding('disk.usage', 'crit', '/')], facts, DEFAULT_BANDS);
+    const result = scoreHost([{ ...finding('disk.usage', 'crit', '/'), ruleId: 'resource.disk' }], facts, DEFAULT_BANDS);
     expect(result.reasons).toEqual([
       { points: 25, reason: 'disk.usage: Disk / is 95% full', category: 'resource' },
       { points: 8, reason: 'disk.usage: Disk /var is 70% full', category: 'resource' },
     ]);
     expect(result.score).toBe(67);
-    expect(scoreHost([finding('disk.usage', 'crit', '/')], null, DEFAULT_BANDS).score).toBe(100);
+    expect(scoreHost([{ ...finding('disk.usage', 'crit', '/'), ruleId: 'resource.disk' }], null, DEFAULT_BANDS).score).toBe(100);
   });
 
   it('accepts other weights', () => {
@@ -80,5 +80,13 @@ describe('healthStatus', () => {
     [0, 'critical'],
   ])('%d -> %s', (score, status) => {
     expect(healthStatus(score)).toBe(status);
+  });
+
+  it('charges a log rule\'s disk.usage ("No space left on device"): only band findings are recomputed', () => {
+    const noSpace = { ...finding('disk.usage', 'crit', 'no space left on device', 'postgres: No space left on device'), ruleId: 'system.no_space_left' };
+    expect(scoreHost([noSpace], makeFacts(), DEFAULT_BANDS)).toMatchObject({
+      score: 75,
+      reasons: [{ points: 25, reason: 'disk.usage: postgres: No space left on device', category: 'disk.usage' }],
+    });
   });
 });

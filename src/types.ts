@@ -3,6 +3,8 @@
  * Stages exchange only these shapes; nothing here imports an I/O library.
  */
 
+import type { RuleIndex } from './analyze/rules/index.js';
+
 // ---------------------------------------------------------------------------------------------
 // Findings
 // ---------------------------------------------------------------------------------------------
@@ -151,6 +153,8 @@ export interface ResolvedHost {
   journal?: boolean;
   /** List docker containers and read their logs (`check_docker`, default false). */
   docker?: boolean;
+  /** Passes of template learning before `log.new_pattern` findings (`learning_passes`, default 3). */
+  learningPasses?: number;
   /** Follow the shell histories of root and of every /home user (`shell_history`, default false). */
   shellHistory?: boolean;
   /**
@@ -165,6 +169,12 @@ export interface ResolvedHost {
   alertRecipients: string[];
   /** Where each resolved key came from (`port` -> `site`, ...). */
   origin: Record<string, Origin>;
+  /**
+   * The log rules and ignore patterns for this host: the built-ins merged with the `rules` and `ignore` of global,
+   * its site and itself (config/resolve-rules.ts). Hosts with the same effective rules share one index. Absent: the
+   * built-in rules alone.
+   */
+  logRules?: RuleIndex;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,6 +460,10 @@ export interface HostAnalysis {
   score: number;
   status: HealthStatus;
   reasons: ScoreReason[];
+  /** The log templates of this pass, to store (when the logs were analyzed as a stream). */
+  logTemplates?: Array<{ hash: string; template: string; isError: boolean; count: number }>;
+  /** The host's log rates after this pass (baseline `log_rates`). */
+  logRates?: { passes: number; errorsPerHour: number | null };
 }
 
 /** What the store knew about a host before this pass (read once, up front). */

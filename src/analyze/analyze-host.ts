@@ -1,4 +1,4 @@
-import type { Finding, HostAnalysis, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../types.js';
+import type { ContainerInfo, Finding, HostAnalysis, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../types.js';
 import { applyLogRules } from './log-rules.js';
 import { compareFindings } from './order.js';
 import { createRedactor } from './redact.js';
@@ -6,18 +6,22 @@ import { resourceFindings } from './resources.js';
 import { defaultIndex, type HostLogStream } from './log-stream.js';
 import type { RuleIndex } from './rules/index.js';
 import { scoreHost } from './score.js';
+import { containerFindings } from './containers.js';
+import { newPatternFindings, type KnownTemplates, type NewPatternResult } from './new-patterns.js';
 import { excludeMonitorSessions } from './self-noise.js';
 
 export interface AnalyzeOptions {
   /** Config secrets, masked wherever they appear in evidence. */
   secrets: string[];
-  /** Rule set to apply; the built-in registry by default. */
+  /** Rule set to apply; the host's (`host.logRules`) by default, else the built-in registry. */
   rules?: RuleIndex;
   /**
    * The host's logs as they were analyzed while being read (the pass's way: no log held in memory). When given,
    * its findings are used and `snapshot.logs` is not looked at.
    */
   logStream?: HostLogStream;
+  /** What the store knows of the host's log templates; with a logStream, new templates become findings. */
+  templates?: { known: KnownTemplates; learningPasses: number; windowHours: number | null };
 }
 
 const FAILED_SOURCE_STATUSES = new Set(['missing', 'unreadable', 'error']);
@@ -58,8 +62,9 @@ function ownSessionsExcluded(snapshot: HostSnapshot): LogRecord[] {
 }
 
 /**
- * Analyzes one host's snapshot: log rules over the new lines (minus those of our own SSH session, self-noise.ts),
- * resource bands over the facts, one `collect.source_failed` per failure, then the health score. Pure: everything comes in as arguments.
+ * Analyzes one host's snapshot: the host's log rules over the new lines (minus ignored lines and those of our own
+ * SSH session, self-noise.ts), resource bands over the facts, one `collect.source_failed` per failure, then the
+ * health score. Pure: everything comes in as arguments.
  *
  * Findings are ordered by severity (crit first), category, then subject. `previous` is the stored state of the
  * host; the v1 rules are stateless and do not read it (change detection will). For an unreachable host the score
@@ -68,19 +73,34 @@ function ownSessionsExcluded(snapshot: HostSnapshot): LogRecord[] {
 export function analyzeHost(
   host: ResolvedHost,
   snapshot: HostSnapshot,
-  _previous: PreviousHostState,
+  previous: PreviousHostState,
   options: AnalyzeOptions,
 ): HostAnalysis {
   const redact = createRedactor(options.secrets);
+  const patterns: NewPatternResult | null =
+    options.logStream && options.templates
+      ? newPatternFindings(options.logStream.templates, options.templates.known, { ...options.templates, redact })
+      : null;
+  const containers = snapshot.facts?.containers;
   const logFindings = options.logStream
     ? options.logStream.findings(host.thresholds, options.secrets)
     : // Our own logins (`Accepted publickey for root` every pass) are not news: their lines never reach the rules.
-      applyLogRules(ownSessionsExcluded(snapshot), options.rules ?? defaultIndex(), host.thresholds, options.secrets);
+      applyLogRules(ownSessionsExcluded(snapshot), options.rules ?? host.logRules ?? defaultIndex(), host.thresholds, options.secrets);
   const findings = [
     ...logFindings,
+    ...(patterns?.findings ?? []),
+    ...(containers ? containerFindings(containers, previousContainers(previous)) : []),
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),
   ].sort(compareFindings);
   const { score, status, reasons } = scoreHost(findings, snapshot.facts, host.resourceThresholds);
-  return { findings, score, status, reasons };
+  if (!patterns) return { findings, score, status, reasons };
+  const logTemplates = patterns.seen.map((s) => ({ hash: s.hash, template: s.template, isError: s.isError, count: s.count }));
+  return { findings, score, status, reasons, logTemplates, logRates: patterns.rates };
+}
+
+/** The containers the previous pass stored in the facts baseline (null before the first pass with docker). */
+function previousContainers(previous: PreviousHostState): ContainerInfo[] | null {
+  const facts = previous.baselines.facts as { containers?: unknown } | undefined;
+  return Array.isArray(facts?.containers) ? (facts.containers as ContainerInfo[]) : null;
 }

@@ -1,7 +1,10 @@
+import { DEFAULT_ALERT_THRESHOLDS } from '../config/schema-thresholds.js';
 import type { AlertThresholds, Evidence, Finding, LogRecord, Severity } from '../types.js';
+import { HitWindow, recordTimeMs } from './hit-window.js';
 import { createRedactor } from './redact.js';
-import { buildRuleIndex, rulesFor, type RuleIndex } from './rules/index.js';
-import type { LogRule, LogRuleAggregate, RuleGroups } from './rules/types.js';
+import { RuleDispatcher } from './rules/dispatch.js';
+import { buildRuleIndex, type RuleIndex } from './rules/index.js';
+import type { IgnoreRule, LogRule, LogRuleAggregate, RuleGroups } from './rules/types.js';
 
 /** Example lines kept per finding: enough to act on, never a log dump. */
 export const MAX_EXAMPLE_LINES = 5;
@@ -44,6 +47,11 @@ interface GroupAcc {
   /** Event id -> weight, for hits of a rule with `eventId` (lines of one event count once). */
   events: Map<string, number> | null;
   examples: Example[];
+  /**
+   * Weight per rule (spec) id, when hits of several rules share the key (`sshd.bruteforce` and `sshd.preauth_flood`
+   * are both `auth.bruteforce:<ip>`): the title then counts only the winning rule's own events.
+   */
+  byRule: Map<string, number>;
 }
 
 /** Hits of one aggregating rule with one capture value: one finding if they reach the threshold, else ordinary ones. */
@@ -55,6 +63,8 @@ interface Bucket {
   examples: Example[];
   /** The ordinary findings these hits make when the bucket stays below the threshold. */
   ordinary: Map<string, GroupAcc>;
+  /** With `aggregate.within`: whether enough hits fell within one window (else null: counted over the pass). */
+  window: HitWindow | null;
 }
 
 function isRuleIndex(rules: readonly LogRule[] | RuleIndex): rules is RuleIndex {
@@ -68,16 +78,34 @@ function unwrapRepeated(message: string): { message: string; weight: number } {
   return { message: m[2], weight: Math.max(1, Number.parseInt(m[1], 10)) };
 }
 
-/** The first matching rule of a line, tried only against the rules of the line's program; null when none matches. */
-export function matchRecord(record: LogRecord, index: RuleIndex): RuleHit | null {
-  const candidates = rulesFor(index, record.program);
-  if (candidates.length === 0) return null;
-  const { message, weight } = unwrapRepeated(record.message);
-  for (const rule of candidates) {
+/**
+ * The first of `rules` (a line's candidates, see RuleDispatcher) whose pattern matches the record's message, or null.
+ * rsyslog's `message repeated N times: [ ... ]` is unwrapped first and counts N times.
+ */
+export function matchRules(rules: readonly LogRule[], record: LogRecord): RuleHit | null {
+  if (rules.length === 0) return null;
+  let message = record.message;
+  let weight = 1;
+  // Checked before unwrapping so that the common line costs no allocation.
+  if (message.startsWith('message repeated ')) ({ message, weight } = unwrapRepeated(message));
+  for (const rule of rules) {
     const m = rule.pattern.exec(message);
     if (m) return { rule, groups: m.groups ?? {}, weight };
   }
   return null;
+}
+
+/** Whether one of the ignore patterns matches the whole line (syslog header included, as logcheck does). */
+export function isIgnored(ignore: readonly IgnoreRule[], line: string): boolean {
+  for (const rule of ignore) {
+    if (rule.pattern.test(line)) return true;
+  }
+  return false;
+}
+
+/** The aggregate's threshold for these host thresholds. */
+function minCountOf(agg: LogRuleAggregate, thresholds: AlertThresholds): number {
+  return agg.minCount === 'failedLoginAttempts' ? thresholds.failedLoginAttempts : agg.minCount;
 }
 
 function ruleSpec(rule: LogRule, groups: RuleGroups, subject: string): FindingSpec {
@@ -120,11 +148,12 @@ function addHitTo(groups: Map<string, GroupAcc>, hit: RuleHit, record: LogRecord
   const key = subject ? `${rule.category}:${subject}` : rule.category;
   let group = groups.get(key);
   if (!group) {
-    group = { key, spec: ruleSpec(rule, captures, subject), firstSeq: seq, plain: 0, events: null, examples: [] };
+    group = { key, spec: ruleSpec(rule, captures, subject), firstSeq: seq, plain: 0, events: null, examples: [], byRule: new Map() };
     groups.set(key, group);
   } else if (SEVERITY_RANK[rule.severity] > SEVERITY_RANK[group.spec.severity]) {
     group.spec = ruleSpec(rule, captures, subject);
   }
+  group.byRule.set(rule.id, (group.byRule.get(rule.id) ?? 0) + weight);
   const eventId = rule.eventId?.(captures);
   if (eventId === undefined) {
     group.plain += weight;
@@ -139,9 +168,10 @@ function addHitTo(groups: Map<string, GroupAcc>, hit: RuleHit, record: LogRecord
 function mergeGroupInto(into: Map<string, GroupAcc>, from: GroupAcc): void {
   const group = into.get(from.key);
   if (!group) {
-    into.set(from.key, { ...from, events: from.events ? new Map(from.events) : null, examples: [...from.examples] });
+    into.set(from.key, { ...from, events: from.events ? new Map(from.events) : null, examples: [...from.examples], byRule: new Map(from.byRule) });
     return;
   }
+  for (const [id, weight] of from.byRule) group.byRule.set(id, (group.byRule.get(id) ?? 0) + weight);
   const laterIsFirst = from.firstSeq < group.firstSeq;
   if (SEVERITY_RANK[from.spec.severity] > SEVERITY_RANK[group.spec.severity] || (laterIsFirst && from.spec.severity === group.spec.severity)) {
     group.spec = from.spec;
@@ -164,6 +194,12 @@ export class LogRuleAccumulator {
   private readonly groups = new Map<string, GroupAcc>();
   private readonly buckets = new Map<string, Bucket>();
 
+  /**
+   * @param thresholds the host's thresholds: a time window needs its aggregate's count while hits arrive (it keeps
+   *   that many hits at most). `findings()` decides with its own thresholds argument.
+   */
+  constructor(private readonly thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS) {}
+
   /** Adds the hit of the line numbered `seq` (reading order). */
   add(hit: RuleHit, record: LogRecord, seq: number): void {
     const agg = hit.rule.aggregate;
@@ -175,10 +211,12 @@ export class LogRuleAccumulator {
     const bucketKey = `${hit.rule.id}\u0000${value}`;
     let bucket = this.buckets.get(bucketKey);
     if (!bucket) {
-      bucket = { aggregate: agg, value, firstSeq: seq, weight: 0, examples: [], ordinary: new Map() };
+      const window = agg.within === undefined ? null : new HitWindow(agg.within * 1000, Math.max(1, minCountOf(agg, this.thresholds)));
+      bucket = { aggregate: agg, value, firstSeq: seq, weight: 0, examples: [], ordinary: new Map(), window };
       this.buckets.set(bucketKey, bucket);
     }
     bucket.weight += hit.weight;
+    bucket.window?.add(recordTimeMs(record.time), hit.weight, seq);
     if (bucket.examples.length < MAX_EXAMPLE_LINES) bucket.examples.push({ seq, record });
     addHitTo(bucket.ordinary, hit, record, seq);
   }
@@ -191,11 +229,12 @@ export class LogRuleAccumulator {
       if (!bucket) {
         const ordinary = new Map<string, GroupAcc>();
         for (const group of from.ordinary.values()) mergeGroupInto(ordinary, group);
-        this.buckets.set(key, { ...from, examples: [...from.examples], ordinary });
+        this.buckets.set(key, { ...from, examples: [...from.examples], ordinary, window: from.window?.clone() ?? null });
         continue;
       }
       bucket.firstSeq = Math.min(bucket.firstSeq, from.firstSeq);
       bucket.weight += from.weight;
+      if (bucket.window && from.window) bucket.window.merge(from.window);
       bucket.examples = mergeExamples(bucket.examples, from.examples);
       for (const group of from.ordinary.values()) mergeGroupInto(bucket.ordinary, group);
     }
@@ -207,10 +246,19 @@ export class LogRuleAccumulator {
     for (const group of this.groups.values()) mergeGroupInto(final, group);
     for (const bucket of this.buckets.values()) {
       const agg = bucket.aggregate;
-      const minCount = agg.minCount === 'failedLoginAttempts' ? thresholds.failedLoginAttempts : agg.minCount;
-      if (bucket.weight >= minCount) {
+      const minCount = minCountOf(agg, thresholds);
+      const fired = bucket.window ? bucket.window.fires(minCount) : bucket.weight >= minCount;
+      if (fired) {
         const spec = aggregateSpec(agg, bucket.value);
-        mergeGroupInto(final, { key: groupKey(spec), spec, firstSeq: bucket.firstSeq, plain: bucket.weight, events: null, examples: bucket.examples });
+        mergeGroupInto(final, {
+          key: groupKey(spec),
+          spec,
+          firstSeq: bucket.firstSeq,
+          plain: bucket.weight,
+          events: null,
+          examples: bucket.examples,
+          byRule: new Map([[spec.ruleId, bucket.weight]]),
+        });
       } else {
         for (const group of bucket.ordinary.values()) mergeGroupInto(final, group);
       }
@@ -226,7 +274,8 @@ export class LogRuleAccumulator {
           category: g.spec.category,
           severity: g.spec.severity,
           ruleId: g.spec.ruleId,
-          title: redact(g.spec.title(count)),
+          // Several rules in one finding: the title counts what it names (the winning rule's events); `count` all.
+          title: redact(g.spec.title(g.byRule.size > 1 ? (g.byRule.get(g.spec.ruleId) ?? count) : count)),
           key: redact(g.key),
           count,
           evidence: toEvidence(
@@ -254,10 +303,13 @@ function toEvidence(examples: readonly LogRecord[], redact: (line: string) => st
 /**
  * Applies log rules to the new log lines of one host.
  *
- * - Dispatch: a line is tried only against the rules of its syslog program (plus `*` rules); lines without a
- *   program only against `*` rules. The first matching rule wins.
+ * - Ignore: a line matching one of the rule set's ignore patterns (whole line) is dropped first.
+ * - Dispatch: a line is tried only against the rules whose filters take it: its syslog program (plus `*` rules; lines
+ *   without a program only `*` rules) and, for rules with `files`, `units` or `containers`, its source. The
+ *   candidates are cached per (source, unit, program) by a RuleDispatcher. The first matching rule wins.
  * - Aggregation: hits of an aggregating rule with the same capture value (e.g. failed logins per source IP) that
- *   reach the threshold become ONE finding of the aggregate's category instead of ordinary findings.
+ *   reach the threshold (over the pass, or within `aggregate.within` seconds of each other) become ONE finding of
+ *   the aggregate's category instead of ordinary findings.
  * - Grouping: hits with the same category and subject are one finding (highest severity wins), with the number of
  *   events and at most {@link MAX_EXAMPLE_LINES} redacted example lines.
  *
@@ -269,10 +321,12 @@ export function applyLogRules(
   thresholds: AlertThresholds,
   secrets: string[],
 ): Finding[] {
-  const index = isRuleIndex(rules) ? rules : buildRuleIndex(rules);
-  const accumulator = new LogRuleAccumulator();
+  const dispatcher = new RuleDispatcher(isRuleIndex(rules) ? rules : buildRuleIndex(rules));
+  const accumulator = new LogRuleAccumulator(thresholds);
   records.forEach((record, seq) => {
-    const hit = matchRecord(record, index);
+    const candidates = dispatcher.candidates(record);
+    if (candidates.ignore.length > 0 && isIgnored(candidates.ignore, record.line)) return;
+    const hit = matchRules(candidates.rules, record);
     if (hit) accumulator.add(hit, record, seq);
   });
   return accumulator.findings(thresholds, secrets);

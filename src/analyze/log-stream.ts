@@ -1,80 +1,118 @@
-import type { AlertThresholds, Finding, LogRecord, MonitorIdentity, RecordBatch, RecordBatchFactory } from '../types.js';
-import { LogRuleAccumulator, matchRecord } from './log-rules.js';
-import { buildRuleIndex, LOG_RULES, type RuleIndex } from './rules/index.js';
+import { DEFAULT_ALERT_THRESHOLDS } from '../config/schema-thresholds.js';
+import type {
+  AlertThresholds,
+  Finding,
+  LogRecord,
+  MonitorIdentity,
+  RecordBatch,
+  RecordBatchFactory,
+  ResolvedHost,
+} from '../types.js';
+import { isIgnored, LogRuleAccumulator, matchRules } from './log-rules.js';
+import { TemplateAccumulator } from './log-template.js';
+import { RuleDispatcher } from './rules/dispatch.js';
+import { builtInIndex, type RuleIndex } from './rules/index.js';
 import { MonitorSessionFilter } from './self-noise.js';
 
 export interface HostLogStreamOptions {
-  /** Rule set to apply; the built-in registry by default. */
+  /** The host: its rule set (`logRules`, built-ins when absent) and thresholds (aggregation windows need them). */
+  host?: Pick<ResolvedHost, 'logRules' | 'thresholds'>;
+  /** Rule set to apply, instead of the host's. */
   rules?: RuleIndex;
   /** Our own SSH session on the host: its lines never reach the rules (self-noise.ts). */
   identity?: MonitorIdentity | null;
 }
 
 /**
- * Log analysis of one host while its logs are read: each record goes through the own-session filter and the rules
- * the moment it is parsed, and only hits are kept (counts and a few example lines per finding), so a host's memory
- * does not grow with its log. Each read job gets its own batch (`batchFor`): its hits count once the collector
- * commits the batch, and vanish if it discards it (cut off, failed integrity), exactly as its cursor does.
+ * Log analysis of one host while its logs are read: each record goes through the ignore patterns, the own-session
+ * filter and the rules the moment it is parsed, and only hits are kept (counts and a few example lines per finding),
+ * so a host's memory does not grow with its log. Each read job gets its own batch (`batchFor`): its hits count once
+ * the collector commits the batch, and vanish if it discards it (cut off, failed integrity), exactly as its cursor
+ * does.
  */
 export class HostLogStream {
   /** Records read, in reading order (gives each line its place; examples keep the earliest). */
   private seq = 0;
-  private readonly total = new LogRuleAccumulator();
-  private readonly index: RuleIndex;
+  private ignoredLines = 0;
+  private readonly total: LogRuleAccumulator;
+  /** The templates of every committed batch (new-patterns.ts decides which are new). */
+  readonly templates = new TemplateAccumulator();
+  private readonly dispatcher: RuleDispatcher;
   private readonly own: MonitorSessionFilter | null;
+  private readonly thresholds: AlertThresholds;
 
   constructor(options: HostLogStreamOptions = {}) {
-    this.index = options.rules ?? defaultIndex();
+    this.dispatcher = new RuleDispatcher(options.rules ?? options.host?.logRules ?? builtInIndex());
     this.own = options.identity ? new MonitorSessionFilter([options.identity]) : null;
+    this.thresholds = options.host?.thresholds ?? DEFAULT_ALERT_THRESHOLDS;
+    this.total = new LogRuleAccumulator(this.thresholds);
   }
 
-  readonly batchFor: RecordBatchFactory = () => new AnalysisBatch(this);
+  readonly batchFor: RecordBatchFactory = () => new AnalysisBatch(this, new LogRuleAccumulator(this.thresholds), new TemplateAccumulator());
 
   /** The findings of every committed batch. */
   findings(thresholds: AlertThresholds, secrets: string[]): Finding[] {
     return this.total.findings(thresholds, secrets);
   }
 
-  /** @internal */
-  take(record: LogRecord, into: LogRuleAccumulator): void {
+  /** Lines dropped by an ignore pattern so far (committed or not). */
+  get ignored(): number {
+    return this.ignoredLines;
+  }
+
+  /**
+   * @internal Ignore patterns first (a line the operator declared noise is gone before anything else looks at it),
+   * then our own session, then the line's template and the rules.
+   */
+  take(record: LogRecord, into: LogRuleAccumulator, templates: TemplateAccumulator): void {
     const seq = this.seq++;
+    const candidates = this.dispatcher.candidates(record);
+    if (candidates.ignore.length > 0 && isIgnored(candidates.ignore, record.line)) {
+      this.ignoredLines++;
+      return;
+    }
     if (this.own?.accept(record)) return;
-    const hit = matchRecord(record, this.index);
+    templates.add(record);
+    if (candidates.rules.length === 0) return;
+    const hit = matchRules(candidates.rules, record);
     if (hit) into.add(hit, record, seq);
   }
 
   /** @internal */
-  keep(partial: LogRuleAccumulator): void {
+  keep(partial: LogRuleAccumulator, templates: TemplateAccumulator): void {
     this.total.merge(partial);
+    this.templates.merge(templates);
   }
 }
 
 class AnalysisBatch implements RecordBatch {
   count = 0;
-  private partial: LogRuleAccumulator | null = new LogRuleAccumulator();
 
-  constructor(private readonly stream: HostLogStream) {}
+  constructor(
+    private readonly stream: HostLogStream,
+    private partial: LogRuleAccumulator | null,
+    private templates: TemplateAccumulator | null,
+  ) {}
 
   add(record: LogRecord): void {
-    if (!this.partial) return;
+    if (!this.partial || !this.templates) return;
     this.count++;
-    this.stream.take(record, this.partial);
+    this.stream.take(record, this.partial, this.templates);
   }
 
   commit(): void {
-    if (this.partial) this.stream.keep(this.partial);
+    if (this.partial && this.templates) this.stream.keep(this.partial, this.templates);
     this.partial = null;
+    this.templates = null;
   }
 
   discard(): void {
     this.partial = null;
+    this.templates = null;
   }
 }
 
-let builtIn: RuleIndex | null = null;
-
 /** The built-in rules' index, built once per process. */
 export function defaultIndex(): RuleIndex {
-  builtIn ??= buildRuleIndex(LOG_RULES);
-  return builtIn;
+  return builtInIndex();
 }

@@ -89,7 +89,7 @@ export function templateOf(record: Pick<LogRecord, 'program' | 'message'>): stri
 }
 
 // Wording of an error, warning-or-worse line. Tried once per template (not per line).
-const ERROR_WORDS = /\b(?:err(?:or)?s?|fail(?:ed|ure|ing)?|fatal|crit(?:ical)?|panic|emerg(?:ency)?|alert|denied|refused|timed? ?out|unable|cannot|can't|could not|segfault|exception|traceback|abort(?:ed)?|corrupt(?:ed|ion)?)\b/i;
+const ERROR_WORDS = /\b(?:err(?:or)?s?|fail(?:ed|ure|ing)?|fatal|crit(?:ical)?|panic|emerg(?:ency)?|alert|denied|refused|timed? ?out|unable|cannot|can't|could not|segfault|exception|traceback|abort(?:ed)?|corrupt(?:ed|ion)?|exceed(?:ed|s)?)\b/i;
 
 /** Whether a line is error-level: journal priority err or worse (<= 3), or error wording in its template. */
 export function isErrorTemplate(template: string, priority?: number): boolean {

@@ -15,6 +15,9 @@ const PAM_SESSION = /^pam_unix\(sshd:session\): session (?:opened|closed) for us
 const ENDPOINT = /(?<ip>[0-9A-Fa-f.:]+) port (?<port>\d+)\b/g;
 // The account a session line names (`command for root from`, `Disconnected from user root`): another one is not ours.
 const NAMED_USER = /\b(?:for|user) (?<user>[^\s(]+) (?:from )?[0-9A-Fa-f.:]+ port \d+/;
+// sudo's log line for our own shell (`sudo -n sh -s`), and its pam session lines.
+const SUDO_OWN_COMMAND = /^\s*(?<user>\S+) : (?:TTY=\S+ ; )?PWD=[^;]* ; USER=root ; COMMAND=(?:\/usr)?\/bin\/sh -s$/;
+const SUDO_SESSION = /^pam_unix\(sudo:session\): session (?:opened|closed) for user root(?:\(uid=0\))?(?: by (?<user>[^\s(]+)\(uid=\d+\))?$/;
 // Never hidden, even on our own connection: a failed login is news whoever made it.
 const FAILURE = /\b(?:Failed \S+ for|[Ii]nvalid user|maximum authentication attempts|authentication failure|Authentication refused|error:)/;
 
@@ -71,6 +74,7 @@ export class MonitorSessionFilter {
 
   /** True when the record is a line of one of our sessions (and so must not reach the rules). */
   accept(record: LogRecord): boolean {
+    if (record.program === 'sudo') return this.isOwnSudo(record);
     if (!isSshd(record)) return false;
     return this.noteLogin(record) || this.isOwn(record);
   }
@@ -89,7 +93,20 @@ export class MonitorSessionFilter {
     return true;
   }
 
+  /**
+   * With `sudo: true` the monitor's remote shell runs as `sudo -n sh -s`, and sudo logs it: `<user> : PWD=/home/<user> ;
+   * USER=root ; COMMAND=/usr/bin/sh -s` and `pam_unix(sudo:session): session opened/closed for user root(uid=0) by
+   * <user>(uid=N)`. Those lines, of our user during our session, are ours; any other command or user is kept.
+   */
+  isOwnSudo(record: LogRecord): boolean {
+    const command = SUDO_OWN_COMMAND.exec(record.message);
+    const user = command?.groups?.user ?? SUDO_SESSION.exec(record.message)?.groups?.user;
+    if (user === undefined) return false;
+    return this.identities.some((id) => id.user === user && isDuring(id, record.time));
+  }
+
   isOwn(record: LogRecord): boolean {
+    if (record.program === 'sudo') return this.isOwnSudo(record);
     if (this.accepted.has(record)) return true;
     if (this.sessions.size === 0 || !isSshd(record)) return false;
     const { message } = record;

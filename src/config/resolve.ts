@@ -6,6 +6,8 @@ import type { AlertThresholds, BandName, Origin, ResolvedHost, ResourceThreshold
 import type { ConfigDocument, HostEntry, SiteEntry } from './schema.js';
 import { DEFAULT_ALERT_THRESHOLDS, DEFAULT_RESOURCE_THRESHOLDS } from './schema-thresholds.js';
 import { resolveConfigPath } from './paths.js';
+import { createRuleResolver } from './resolve-rules.js';
+import type { RuleIndex } from '../analyze/rules/index.js';
 
 /**
  * A resolved host plus the settings src/types.ts has no field for yet. It is a ResolvedHost, so
@@ -36,6 +38,8 @@ export const HOST_DEFAULTS = {
   shellHistory: false,
   // Off by default: root on the host is a privilege the operator grants explicitly (a sudoers line).
   sudo: false,
+  // Passes whose log templates are only learned before a never-seen one is a log.new_pattern finding.
+  learningPasses: 3,
 };
 
 type Levels = [host: Partial<SiteEntry> & Partial<HostEntry>, site: Partial<SiteEntry>, global: Partial<SiteEntry>];
@@ -94,7 +98,13 @@ function resolveEnabled(host: HostEntry, site: Partial<SiteEntry>): [boolean, Or
   return pick([host.enabled, site.enabled], true);
 }
 
-function resolveOne(doc: ConfigDocument, host: HostEntry, configDir: string, homeDir: string): ConfiguredHost {
+function resolveOne(
+  doc: ConfigDocument,
+  host: HostEntry,
+  configDir: string,
+  homeDir: string,
+  logRules: (host: HostEntry) => RuleIndex,
+): ConfiguredHost {
   const site: Partial<SiteEntry> = (host.site !== undefined ? doc.sites[host.site] : undefined) ?? {};
   const levels: Levels = [host, site, doc.global];
   const origin: Record<string, Origin> = {};
@@ -153,19 +163,23 @@ function resolveOne(doc: ConfigDocument, host: HostEntry, configDir: string, hom
     ),
     shellHistory: take('shellHistory', levels.map((l) => l.shell_history), HOST_DEFAULTS.shellHistory),
     sudo: take('sudo', levels.map((l) => l.sudo), HOST_DEFAULTS.sudo),
+    learningPasses: take('learningPasses', levels.map((l) => l.learning_passes), HOST_DEFAULTS.learningPasses),
     resourceThresholds: resolveBands(levels, origin),
     thresholds: resolveAlertThresholds([host.thresholds, site.thresholds, doc.thresholds], origin),
     reportFrequency: take('reportFrequency', levels.map((l) => l.report_frequency), HOST_DEFAULTS.reportFrequency),
     alertRecipients: take('alertRecipients', [host.alert_recipients, site.alert_recipients, doc.email?.alert_recipients], []),
     origin,
+    logRules: logRules(host),
   };
 }
 
 /**
  * Every host of a validated document, in file order, disabled ones included (the original dropped
- * them before its DB sync, so a host disabled in YAML stayed enabled in the DB: GAP-R2).
+ * them before its DB sync, so a host disabled in YAML stayed enabled in the DB: GAP-R2). Each gets its log rule
+ * set (`logRules`, resolve-rules.ts), shared between hosts with the same rules.
  * Relative key paths resolve against `configDir`; `~` is `homeDir`.
  */
 export function resolveHosts(doc: ConfigDocument, configDir: string, homeDir: string): ConfiguredHost[] {
-  return doc.hosts.map((host) => resolveOne(doc, host, configDir, homeDir));
+  const logRules = createRuleResolver(doc);
+  return doc.hosts.map((host) => resolveOne(doc, host, configDir, homeDir, logRules));
 }

@@ -3,6 +3,7 @@
  * problems are reported together with the schema's: a user fixes everything in one round.
  */
 import type { ConfigProblem } from '../errors.js';
+import { checkLogRules } from './check-log-rules.js';
 import { describeValue, type PathSegment } from './config-path.js';
 import { problemAt, type ProblemSource } from './issues.js';
 
@@ -130,5 +131,6 @@ export function checkRules(raw: unknown, source: ProblemSource): RuleResult {
   checkSites(doc, source, out);
   checkDatabase(doc, source, out);
   checkPushover(doc, source, out);
+  out.errors.push(...checkLogRules(doc, source));
   return out;
 }

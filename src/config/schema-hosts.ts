@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { describeValue } from './config-path.js';
+import { ignoreSchema, rulesSchema } from './schema-rules.js';
 import { alertThresholdsSchema, resourceThresholdsSchema } from './schema-thresholds.js';
 import {
   boolean,
@@ -64,12 +65,17 @@ export const inheritableShape = {
   check_docker: boolean()
     .optional()
     .describe('List docker containers (state, health, restarts) and read their logs. Default false.'),
+  learning_passes: integer(0, 1000)
+    .optional()
+    .describe('Passes whose log messages are only learned before a never-seen one is reported (log.new_pattern). Default 3.'),
   shell_history: boolean()
     .optional()
     .describe('Follow the bash and zsh histories of root and of /home/* users. Default false.'),
   sudo: boolean()
     .optional()
     .describe('Run the probe and the read as root through "sudo -n sh -s" (root-only logs); needs NOPASSWD for sh. Default false.'),
+  rules: rulesSchema,
+  ignore: ignoreSchema,
 };
 
 const siteOrHostShape = {

@@ -2,6 +2,8 @@ import type { LoadedConfig } from '../config/types.js';
 import { collectHost } from '../collect/collect-host.js';
 import { analyzeHost } from '../analyze/analyze-host.js';
 import { HostLogStream } from '../analyze/log-stream.js';
+import { DEFAULT_LEARNING_PASSES, type KnownTemplates } from '../analyze/new-patterns.js';
+import { loadTemplateHashes } from '../store/log-templates-repo.js';
 import { unreachableFinding } from '../analyze/unreachable.js';
 import { buildHostReportModel } from '../report/host-report-model.js';
 import type { Renderer } from '../report/render.js';
@@ -70,9 +72,12 @@ async function runHost(
 ): Promise<HostPassResult> {
   const { deps, config } = ctx;
   const started = deps.clock();
+  // The templates this host produced before: read when its pass starts (never the whole fleet's at once).
+  const knownTemplates = await store(host, () => loadTemplateHashes(deps.store.db, hostId));
   const { snapshot, hostKey, findings: trustFindings, logStream } = await collect(host, previous, ctx, started);
+  const templates = { known: knownTemplatesOf(knownTemplates, previous), learningPasses: host.learningPasses ?? DEFAULT_LEARNING_PASSES, windowHours: hoursSince(previous.lastRunAt, started) };
   const analysis: HostAnalysis | null = snapshot.reachable
-    ? analyzeHost(host, snapshot, previous, { secrets: config.secrets, ...(logStream ? { logStream } : {}) })
+    ? analyzeHost(host, snapshot, previous, { secrets: config.secrets, ...(logStream ? { logStream, templates } : {}) })
     : null;
   const status: HostRunStatus = !snapshot.reachable ? 'failed' : snapshot.failures.length > 0 ? 'partial' : 'ok';
   const error = snapshot.failures.length > 0 ? snapshot.failures.map((f) => `${f.source}: ${f.message}`).join('; ') : null;
@@ -110,6 +115,8 @@ async function runHost(
       finishedAt: finished.toISOString(),
       hostKeys: hostKey ? [hostKey] : [],
       findings: passFindings,
+      ...(analysis?.logTemplates ? { logTemplates: { seen: analysis.logTemplates, known: knownTemplates } } : {}),
+      ...(analysis?.logRates ? { logRates: analysis.logRates } : {}),
     }),
   );
 
@@ -169,7 +176,7 @@ async function collect(host: ResolvedHost, previous: PreviousHostState, ctx: Hos
             until: new Date(started.getTime() + ctx.config.pass.passTimeoutMs).toISOString(),
           }
         : null;
-    const logStream = new HostLogStream({ identity });
+    const logStream = new HostLogStream({ identity, host });
     const snapshot = await collectHost(host, transport, previous, { clock: deps.clock, signal: ctx.signal, records: logStream.batchFor });
     if (identity) snapshot.monitorIdentity = { ...identity, until: deps.clock().toISOString() };
     return { snapshot, hostKey: transport.hostKey ?? null, findings: [], logStream };
@@ -181,6 +188,20 @@ async function collect(host: ResolvedHost, previous: PreviousHostState, ctx: Hos
   } finally {
     if (transport) await transport.close().catch(() => undefined);
   }
+}
+
+/** What the store knows of the host's templates: their hashes, and the passes and error rate of `log_rates`. */
+function knownTemplatesOf(hashes: ReadonlySet<string>, previous: PreviousHostState): KnownTemplates {
+  const rates = previous.baselines.log_rates as { passes?: unknown; errorsPerHour?: unknown } | undefined;
+  const passes = typeof rates?.passes === 'number' && Number.isFinite(rates.passes) ? rates.passes : 0;
+  const errorsPerHour = typeof rates?.errorsPerHour === 'number' && Number.isFinite(rates.errorsPerHour) ? rates.errorsPerHour : null;
+  return { hashes, passes, errorsPerHour };
+}
+
+/** Hours from the previous pass to this one (the span its new log lines cover); null on a first pass. */
+function hoursSince(lastRunAt: string | null, now: Date): number | null {
+  const at = lastRunAt === null ? NaN : Date.parse(lastRunAt);
+  return Number.isFinite(at) ? Math.max(0, (now.getTime() - at) / 3_600_000) : null;
 }
 
 export function notStarted(host: ResolvedHost, previous: PreviousHostState, ctx: HostContext): HostPassResult {

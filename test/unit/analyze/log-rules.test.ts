@@ -119,9 +119,10 @@ describe('applyLogRules: dispatch by program', () => {
       subject: (g) => g.what ?? '',
     };
     const index = buildRuleIndex([...LOG_RULES, any]);
-    expect(rulesFor(index, null)).toEqual([any]);
+    const builtInWildcards = LOG_RULES.filter((r) => r.programs.includes('*'));
+    expect(rulesFor(index, null)).toEqual([...builtInWildcards, any]);
     expect(rulesFor(index, 'SSHD').map((r) => r.id)).toContain('any');
-    expect(rulesFor(index, 'nginx')).toEqual([any]);
+    expect(rulesFor(index, 'nginx')).toEqual([...builtInWildcards, any]);
     const plain = [
       'Failed password for root from 203.0.113.9 port 1 ssh2',
       'PANIC disk',

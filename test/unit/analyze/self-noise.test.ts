@@ -132,3 +132,20 @@ describe('analyzeHost with the snapshot monitor identity', () => {
     expect(all.findings.find((f) => f.key === 'auth.root_login:203.0.113.10')?.count).toBe(1);
   });
 });
+
+describe('our own sudo (sudo: true)', () => {
+  const sudoLines = (user: string, time: string, command = '/usr/bin/sh -s'): LogRecord[] => [
+    { source: '/var/log/auth.log', line: 'x', time, hostname: 'h', program: 'sudo', pid: null, message: `   ${user} : PWD=/home/${user} ; USER=root ; COMMAND=${command}` },
+    { source: '/var/log/auth.log', line: 'x', time, hostname: 'h', program: 'sudo', pid: 7, message: `pam_unix(sudo:session): session opened for user root(uid=0) by ${user}(uid=1001)` },
+  ];
+
+  it('leaves out our shell and its session lines, and keeps everything else', () => {
+    const during = '2026-11-25T10:00:02.000Z';
+    const ours = sudoLines('root', during);
+    const other = sudoLines('alice', during);
+    const otherCommand = sudoLines('root', during, '/usr/bin/apt update');
+    const later = sudoLines('root', '2026-11-25T12:00:00.000Z');
+    const kept = excludeMonitorSessions([...ours, ...other, ...otherCommand, ...later], [US]);
+    expect(kept).toEqual([...other, otherCommand[0], ...later]);
+  });
+});

@@ -45,6 +45,7 @@ describe('settings inherit global -> site -> host', () => {
     });
     expect(host.origin).toEqual({
       hostname: 'host',
+      learningPasses: 'default',
       port: 'host',
       user: 'host',
       transport: 'default',

@@ -28,64 +28,152 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
+const WORD = 0;
+const BLANK = 1;
+const DELIM = 2;
+const DQ = 3;
+const SQ = 4;
+const DIGIT = 5;
+/** The kind of each ASCII character for scanTemplate (one table lookup per character). */
+const CHAR_KIND = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    table[c] = c === SPACE || c === TAB ? BLANK : c === DQUOTE ? DQ : c === SQUOTE ? SQ : isDelimiter(c) ? DELIM : isDigit(c) ? DIGIT : WORD;
+  }
+  return table;
+})();
+
+/** Where a template's pieces go: built into a string, or hashed without building it. */
+interface TemplateSink {
+  /** `text[start, end)` is the next piece of the template. */
+  put(text: string, start: number, end: number): void;
+}
+
+const QUOTED_DOUBLE = `"${WILDCARD}"`;
+const QUOTED_SINGLE = `'${WILDCARD}'`;
+
 /**
  * Reduces a log message to its template: the wording that stays the same from one occurrence to the next.
  * Masked as `<*>`: every word that contains a digit (numbers, IP addresses with or without a port, IPv6, hex ids,
  * UUIDs, pids, sizes, times, device names such as `sda1`), every word longer than 40 characters (tokens, hashes),
  * and the content of quoted values (`"..."`, `'...'`). Words are split at white space and at `= , ; ( ) [ ] { } < >`,
- * which are kept, so `uid=0` becomes `uid=<*>`. White space runs become one space. One pass over the characters, no
- * regular expression: it runs on every line read.
+ * which are kept, so `uid=0` becomes `uid=<*>`. White space runs become one space; at most MAX_TEMPLATE_CHARS
+ * characters. One pass over the characters, no regular expression: it runs on every line read. The pieces go to
+ * `sink`, so the same scan gives the template's text ({@link templateOfMessage}) or its hash ({@link templateKey}).
  */
-export function templateOfMessage(message: string): string {
-  let out = '';
+function scanTemplate(message: string, sink: TemplateSink, capacity: number): number {
+  let room = capacity;
   let i = 0;
   const n = message.length;
   let pendingSpace = false;
-  while (i < n && out.length < MAX_TEMPLATE_CHARS) {
+  let wrote = false;
+  while (i < n && room > 0) {
     const c = message.charCodeAt(i);
-    if (c === SPACE || c === TAB) {
-      pendingSpace = out.length > 0;
+    const kind = c < 128 ? (CHAR_KIND[c] as number) : WORD;
+    if (kind === BLANK) {
+      pendingSpace = wrote;
       i++;
       continue;
     }
     if (pendingSpace) {
-      out += ' ';
+      sink.put(' ', 0, 1);
+      room--;
       pendingSpace = false;
+      if (room === 0) break;
     }
-    if (c === DQUOTE || (c === SQUOTE && (i === 0 || !isWordChar(message.charCodeAt(i - 1))))) {
-      const close = message.indexOf(c === DQUOTE ? '"' : "'", i + 1);
+    wrote = true;
+    let piece = message;
+    let start = i;
+    let end: number;
+    if (kind === DQ || (kind === SQ && (i === 0 || !isWordChar(message.charCodeAt(i - 1))))) {
+      const close = message.indexOf(kind === DQ ? '"' : "'", i + 1);
       if (close > i) {
-        out += c === DQUOTE ? `"${WILDCARD}"` : `'${WILDCARD}'`;
+        piece = kind === DQ ? QUOTED_DOUBLE : QUOTED_SINGLE;
+        start = 0;
+        end = piece.length;
         i = close + 1;
-        continue;
+      } else {
+        // An unclosed quote is just a character.
+        end = ++i;
       }
-      // An unclosed quote is just a character.
-      out += message[i];
-      i++;
-      continue;
+    } else if (kind === DELIM) {
+      end = ++i;
+    } else {
+      let hasDigit = false;
+      while (i < n) {
+        const d = message.charCodeAt(i);
+        const k = d < 128 ? (CHAR_KIND[d] as number) : WORD;
+        if (k === BLANK || k === DELIM || k === DQ) break;
+        if (k === DIGIT) hasDigit = true;
+        i++;
+      }
+      end = i;
+      if (hasDigit || end - start > MAX_WORD_CHARS) {
+        piece = WILDCARD;
+        start = 0;
+        end = WILDCARD.length;
+      }
     }
-    if (isDelimiter(c)) {
-      out += message[i];
-      i++;
-      continue;
-    }
-    const start = i;
-    let hasDigit = false;
-    while (i < n) {
-      const d = message.charCodeAt(i);
-      if (d === SPACE || d === TAB || isDelimiter(d) || d === DQUOTE) break;
-      if (isDigit(d)) hasDigit = true;
-      i++;
-    }
-    out += hasDigit || i - start > MAX_WORD_CHARS ? WILDCARD : message.slice(start, i);
+    const stop = Math.min(end, start + room);
+    sink.put(piece, start, stop);
+    room -= stop - start;
   }
-  return out.length > MAX_TEMPLATE_CHARS ? out.slice(0, MAX_TEMPLATE_CHARS) : out;
+  return capacity - room;
+}
+
+class StringSink implements TemplateSink {
+  text = '';
+  put(text: string, start: number, end: number): void {
+    this.text += start === 0 && end === text.length ? text : text.slice(start, end);
+  }
+}
+
+/** Two 32-bit FNV-1a style hashes of the characters, so that two templates practically never share a key. */
+class HashSink implements TemplateSink {
+  h1 = 0x811c9dc5;
+  h2 = 0x01000193;
+  put(text: string, start: number, end: number): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 16777619);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+}
+
+/** The template of a message (see scanTemplate). */
+export function templateOfMessage(message: string): string {
+  const sink = new StringSink();
+  scanTemplate(message, sink, MAX_TEMPLATE_CHARS);
+  return sink.text;
 }
 
 /** The template of a record: its program (or `-`) and the template of its message. */
 export function templateOf(record: Pick<LogRecord, 'program' | 'message'>): string {
   const program = record.program === null ? '-' : templateOfMessage(record.program);
   return `${program}: ${templateOfMessage(record.message)}`;
+}
+
+const PROGRAM_SEPARATOR = ': ';
+const hashSink = new HashSink();
+
+/**
+ * A 53-bit number identifying `templateOf(record)` without building it (no string per line): equal templates give
+ * equal keys; different ones collide with a probability around 2^-53 per pair.
+ */
+export function templateKey(record: Pick<LogRecord, 'program' | 'message'>): number {
+  const sink = hashSink;
+  sink.h1 = 0x811c9dc5;
+  sink.h2 = 0x01000193;
+  if (record.program === null) sink.put('-', 0, 1);
+  else scanTemplate(record.program, sink, MAX_TEMPLATE_CHARS);
+  sink.put(PROGRAM_SEPARATOR, 0, PROGRAM_SEPARATOR.length);
+  scanTemplate(record.message, sink, MAX_TEMPLATE_CHARS);
+  return (sink.h1 >>> 0) * 2 ** 21 + ((sink.h2 >>> 0) & 0x1fffff);
 }
 
 // Wording of an error, warning-or-worse line. Tried once per template (not per line).
@@ -118,16 +206,18 @@ export interface TemplateStat {
  * EXAMPLES_PER_TEMPLATE lines each; `untracked` counts lines of templates beyond the cap.
  */
 export class TemplateAccumulator {
-  readonly stats = new Map<string, TemplateStat>();
+  /** By templateKey (a number: no template string is built for a line whose template is already known). */
+  readonly stats = new Map<number, TemplateStat>();
   lines = 0;
   errorLines = 0;
   untracked = 0;
 
   add(record: LogRecord): void {
     this.lines++;
-    const template = templateOf(record);
-    let stat = this.stats.get(template);
+    const key = templateKey(record);
+    let stat = this.stats.get(key);
     if (!stat) {
+      const template = templateOf(record);
       const isError = isErrorTemplate(template, record.priority);
       if (this.stats.size >= MAX_TEMPLATES_PER_PASS) {
         this.untracked++;
@@ -135,7 +225,7 @@ export class TemplateAccumulator {
         return;
       }
       stat = { template, count: 0, isError, source: record.source, examples: [] };
-      this.stats.set(template, stat);
+      this.stats.set(key, stat);
     }
     stat.count++;
     if (stat.isError) this.errorLines++;
@@ -146,13 +236,13 @@ export class TemplateAccumulator {
     this.lines += other.lines;
     this.errorLines += other.errorLines;
     this.untracked += other.untracked;
-    for (const [template, from] of other.stats) {
-      const stat = this.stats.get(template);
+    for (const [key, from] of other.stats) {
+      const stat = this.stats.get(key);
       if (stat) {
         stat.count += from.count;
         for (const line of from.examples) if (stat.examples.length < EXAMPLES_PER_TEMPLATE) stat.examples.push(line);
       } else if (this.stats.size < MAX_TEMPLATES_PER_PASS) {
-        this.stats.set(template, { ...from, examples: [...from.examples] });
+        this.stats.set(key, { ...from, examples: [...from.examples] });
       } else {
         this.untracked += from.count;
       }

@@ -34,9 +34,9 @@ describe.each(await testDialects())('log templates through runPass on %s', (dial
     expect(await newPatterns()).toEqual([]); // learning pass 2: the failure is learned too
     appendFileSync(log, line('job 3 done in 29 ms') + line('upstream 10.0.0.9:8080 failed: timeout') + line('disk quota exceeded for tenant 7') + line('disk quota exceeded for tenant 8'));
     expect(await newPatterns()).toEqual([['New log message from app: disk quota exceeded for tenant <*>', 'warn', 2]]);
-    // Nothing new to read: a quiet pass, no finding at all.
+    // Nothing new to read: a quiet pass, no log finding at all (this machine's own load may give a resource band one).
     const quiet = await runPass(loaded, deps);
-    expect(quiet.hosts[0]!.findings).toEqual([]);
+    expect(quiet.hosts[0]!.findings.filter((f) => !f.ruleId.startsWith('resource.'))).toEqual([]);
 
     const rows = await store.db.selectFrom('log_templates').select(['template', 'line_count']).orderBy('template').execute();
     expect(rows.map((r) => [r.template, Number(r.line_count)])).toEqual([

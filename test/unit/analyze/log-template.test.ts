@@ -1,4 +1,4 @@
-import { isErrorTemplate, MAX_TEMPLATES_PER_PASS, TemplateAccumulator, templateOf, templateOfMessage } from '../../../src/analyze/log-template.js';
+import { isErrorTemplate, MAX_TEMPLATES_PER_PASS, TemplateAccumulator, templateKey, templateOf, templateOfMessage } from '../../../src/analyze/log-template.js';
 import type { LogRecord } from '../../../src/types.js';
 
 const record = (message: string, program: string | null = 'sshd', over: Partial<LogRecord> = {}): LogRecord => ({
@@ -64,7 +64,7 @@ describe('TemplateAccumulator', () => {
     a.merge(b);
     expect(a.lines).toBe(7);
     expect(a.errorLines).toBe(6);
-    const failed = a.stats.get('sshd: Failed password for root from <*> port <*> <*>');
+    const failed = [...a.stats.values()].find((s) => s.template === 'sshd: Failed password for root from <*> port <*> <*>');
     expect(failed).toMatchObject({ count: 6, isError: true, source: '/var/log/auth.log' });
     expect(failed?.examples).toHaveLength(3);
   });
@@ -94,5 +94,28 @@ describe('templateOfMessage on random input', () => {
       expect(templateOfMessage(text)).toBe(template);
       expect(template).not.toMatch(/\d/);
     }
+  });
+
+  it('templateKey is equal exactly when the templates are', () => {
+    const alphabet = ['a', 'b', '1', ' ', '"', "'", '=', '(', 'x', 'é', '-'];
+    let state = 11;
+    const random = (n: number): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % n;
+    };
+    const byTemplate = new Map<string, number>();
+    const byKey = new Map<number, string>();
+    for (let k = 0; k < 5000; k++) {
+      const message = Array.from({ length: random(12) }, () => alphabet[random(alphabet.length)]).join('');
+      const program = random(4) === 0 ? null : ['sshd', 'cron', 'app1', 'x y'][random(4)] ?? 'sshd';
+      const template = templateOf({ program, message });
+      const key = templateKey({ program, message });
+      expect(byTemplate.get(template) ?? key).toBe(key);
+      expect(byKey.get(key) ?? template).toBe(template);
+      byTemplate.set(template, key);
+      byKey.set(key, template);
+    }
+    expect(byTemplate.size).toBeGreaterThan(500);
+    expect(templateKey({ program: 'p', message: 'x '.repeat(200_000) })).toBe(templateKey({ program: 'p', message: 'x '.repeat(150) + 'y' }));
   });
 });

@@ -20,7 +20,7 @@ function accOf(lines: Array<[string, number, string?]>): TemplateAccumulator {
 
 const options = { learningPasses: 3, redact: (l: string) => l.replaceAll('sekret', '********'), windowHours: 0.25 };
 const knownOf = (acc: TemplateAccumulator, passes: number, errorsPerHour: number | null = 0): KnownTemplates => ({
-  hashes: new Set([...acc.stats.keys()].map(templateHash)),
+  hashes: new Set([...acc.stats.values()].map((s) => templateHash(s.template))),
   passes,
   errorsPerHour,
 });

@@ -128,7 +128,7 @@ class StringSink implements TemplateSink {
   }
 }
 
-/** Two 32-bit FNV-1a style hashes of the characters, so that two templates practically never share a key. */
+/** Two 32-bit hashes of the characters (FNV-1a and a polynomial one), so two templates practically never share a key. */
 class HashSink implements TemplateSink {
   h1 = 0x811c9dc5;
   h2 = 0x01000193;
@@ -138,7 +138,7 @@ class HashSink implements TemplateSink {
     for (let i = start; i < end; i++) {
       const c = text.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, 16777619);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+      h2 = ((h2 << 5) - h2 + c) | 0;
     }
     this.h1 = h1;
     this.h2 = h2;

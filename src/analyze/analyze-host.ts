@@ -7,6 +7,7 @@ import { defaultIndex, type HostLogStream } from './log-stream.js';
 import type { RuleIndex } from './rules/index.js';
 import { scoreHost } from './score.js';
 import { containerFindings } from './containers.js';
+import { packageFindings } from './packages.js';
 import { newPatternFindings, type KnownTemplates, type NewPatternResult } from './new-patterns.js';
 import { excludeMonitorSessions } from './self-noise.js';
 
@@ -89,6 +90,7 @@ export function analyzeHost(
   const findings = [
     ...logFindings,
     ...(patterns?.findings ?? []),
+    ...(options.logStream ? packageFindings(options.logStream.packages, redact) : []),
     ...(containers ? containerFindings(containers, previousContainers(previous)) : []),
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),

@@ -10,6 +10,7 @@ import type {
 } from '../types.js';
 import { isIgnored, LogRuleAccumulator, matchRules } from './log-rules.js';
 import { TemplateAccumulator } from './log-template.js';
+import { isPackageLog, PackageTransactions } from './packages.js';
 import { RuleDispatcher } from './rules/dispatch.js';
 import { builtInIndex, type RuleIndex } from './rules/index.js';
 import { MonitorSessionFilter } from './self-noise.js';
@@ -37,6 +38,8 @@ export class HostLogStream {
   private readonly total: LogRuleAccumulator;
   /** The templates of every committed batch (new-patterns.ts decides which are new). */
   readonly templates = new TemplateAccumulator();
+  /** apt/dpkg transactions of every committed batch (packages.ts). */
+  readonly packages = new PackageTransactions();
   private readonly dispatcher: RuleDispatcher;
   private readonly own: MonitorSessionFilter | null;
   private readonly thresholds: AlertThresholds;
@@ -48,7 +51,8 @@ export class HostLogStream {
     this.total = new LogRuleAccumulator(this.thresholds);
   }
 
-  readonly batchFor: RecordBatchFactory = () => new AnalysisBatch(this, new LogRuleAccumulator(this.thresholds), new TemplateAccumulator());
+  readonly batchFor: RecordBatchFactory = (source) =>
+    new AnalysisBatch(this, new LogRuleAccumulator(this.thresholds), new TemplateAccumulator(), isPackageLog(source) ? new PackageTransactions() : null);
 
   /** The findings of every committed batch. */
   findings(thresholds: AlertThresholds, secrets: string[]): Finding[] {
@@ -79,9 +83,13 @@ export class HostLogStream {
   }
 
   /** @internal */
-  keep(partial: LogRuleAccumulator, templates: TemplateAccumulator): void {
+  keep(partial: LogRuleAccumulator, templates: TemplateAccumulator, packages: PackageTransactions | null): void {
     this.total.merge(partial);
     this.templates.merge(templates);
+    if (packages) {
+      packages.finish();
+      this.packages.merge(packages);
+    }
   }
 }
 
@@ -92,23 +100,28 @@ class AnalysisBatch implements RecordBatch {
     private readonly stream: HostLogStream,
     private partial: LogRuleAccumulator | null,
     private templates: TemplateAccumulator | null,
+    /** Only for apt's history and dpkg's log: decided once per job, not per line. */
+    private packages: PackageTransactions | null,
   ) {}
 
   add(record: LogRecord): void {
     if (!this.partial || !this.templates) return;
     this.count++;
     this.stream.take(record, this.partial, this.templates);
+    this.packages?.add(record);
   }
 
   commit(): void {
-    if (this.partial && this.templates) this.stream.keep(this.partial, this.templates);
+    if (this.partial && this.templates) this.stream.keep(this.partial, this.templates, this.packages);
     this.partial = null;
     this.templates = null;
+    this.packages = null;
   }
 
   discard(): void {
     this.partial = null;
     this.templates = null;
+    this.packages = null;
   }
 }
 

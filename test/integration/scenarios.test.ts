@@ -1,0 +1,209 @@
+/**
+ * The scenario corpus (issue #4): each directory under test/fixtures/scenarios/ is one simulated host, as files under
+ * a rootfs. `baseline/` is the host at the previous pass, `current/` the same host now (complete files: logs with the
+ * lines appended since, rotated files). One pass over the baseline, then one over the current files; the second
+ * pass's findings are compared with `expected.json`. A table and the detection and false-positive rates are printed.
+ *
+ * A scenario passes when every expected finding (category + subject + severity) is present, no `mustNotHave`
+ * category appears, and every finding of an expected category is an expected one (one `apt install` is ONE
+ * package.installed finding, a brute force from one address is not also reported for another).
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
+import { createTransport } from '../../src/collect/create-transport.js';
+import { runPass, type PassDeps } from '../../src/run-pass.js';
+import type { Finding } from '../../src/types.js';
+import { openTestStore, type TestStore } from '../helpers/store.js';
+import { tempDir } from '../helpers/cli.js';
+
+const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/scenarios');
+/** Shared /proc and /etc facts, copied into every rootfs first: facts work and resource findings stay healthy. */
+const HOST_DIR = join(SCENARIOS, '_host');
+
+interface ExpectedFinding {
+  category: string;
+  subject: string;
+  severity: string;
+}
+
+interface Expected {
+  description: string;
+  findings: ExpectedFinding[];
+  mustNotHave: string[];
+}
+
+interface Outcome {
+  name: string;
+  benign: boolean;
+  expected: ExpectedFinding[];
+  found: ExpectedFinding[];
+  missed: ExpectedFinding[];
+  /** Findings not in the expected list (allowed unless their category is forbidden or expected). */
+  unexpected: ExpectedFinding[];
+  /** Unexpected findings that fail the scenario. */
+  failing: ExpectedFinding[];
+}
+
+const scenarioNames = readdirSync(SCENARIOS)
+  .filter((name) => !name.startsWith('_') && statSync(join(SCENARIOS, name)).isDirectory())
+  .sort();
+
+/** Every file under dir, as paths relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((p) => statSync(join(dir, p)).isFile())
+    .sort();
+}
+
+/** A rotated or compressed name (`auth.log.1`, `syslog.2.gz`, `syslog-20261125`): read through its live file. */
+function isRotated(path: string): boolean {
+  return /\.\d+(\.gz)?$|\.gz$|-\d{8,10}$/.test(path);
+}
+
+/**
+ * The host now: where current/ has `X.1` that the baseline has not, the live `X` is renamed to `X.1` first (what
+ * logrotate does: the cursor's inode moves with it), then every current file is copied over its path (an existing
+ * file keeps its inode, so "lines appended" reads as appended).
+ */
+function applyCurrent(scenarioDir: string, rootfs: string): void {
+  const baseline = join(scenarioDir, 'baseline');
+  const current = join(scenarioDir, 'current');
+  for (const rel of filesUnder(current)) {
+    const live = rel.replace(/\.1$/, '');
+    if (live !== rel && !existsSync(join(baseline, rel)) && existsSync(join(baseline, live))) {
+      renameSync(join(rootfs, live), join(rootfs, rel));
+    }
+  }
+  for (const rel of filesUnder(current)) {
+    mkdirSync(dirname(join(rootfs, rel)), { recursive: true });
+    writeFileSync(join(rootfs, rel), readFileSync(join(current, rel)));
+  }
+}
+
+/** The host entry's extra keys (`config.yaml`), and the log files of the scenario when it does not list its own. */
+function hostConfig(scenarioDir: string): string[] {
+  const path = join(scenarioDir, 'config.yaml');
+  const snippet = existsSync(path) ? (parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown> | null) ?? {} : {};
+  const settings: Record<string, unknown> = { learning_passes: 0, ...snippet };
+  if (settings.logs === undefined) {
+    const logs = new Set<string>();
+    for (const side of ['baseline', 'current']) {
+      for (const rel of filesUnder(join(scenarioDir, side))) {
+        if (rel.startsWith('var/log/') && !isRotated(rel)) logs.add(`/${rel}`);
+      }
+    }
+    settings.logs = [...logs].sort();
+  }
+  return Object.entries(settings).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`);
+}
+
+/** Log-derived findings: the rootfs's /proc is a fixed copy, so resource bands and /proc facts are not the subject. */
+function isScenarioFinding(f: Finding): boolean {
+  if (f.ruleId.startsWith('resource.')) return false;
+  if (f.category === 'collect.source_failed' && !/\/var\/log\//.test(`${f.subject ?? ''} ${f.title}`)) return false;
+  return true;
+}
+
+const same = (a: ExpectedFinding, b: ExpectedFinding): boolean => a.category === b.category && a.subject === b.subject && a.severity === b.severity;
+const show = (f: ExpectedFinding): string => `${f.category} ${f.subject} ${f.severity}`;
+
+/** Compares one host's findings of the second pass with its scenario's expected.json. */
+function judge(name: string, findings: Finding[]): Outcome {
+  const expected = JSON.parse(readFileSync(join(SCENARIOS, name, 'expected.json'), 'utf8')) as Expected;
+  const actual = findings.filter(isScenarioFinding).map((f) => ({ category: f.category, subject: f.subject ?? '', severity: f.severity }));
+  if (process.env.SCENARIO_DUMP) console.log(`${name}:\n${findings.map((f) => `  ${f.ruleId} | ${f.category} | ${f.subject} | ${f.severity} | ${f.title}`).join('\n')}`);
+  const unmatched = [...actual];
+  const found: ExpectedFinding[] = [];
+  const missed: ExpectedFinding[] = [];
+  for (const want of expected.findings) {
+    const at = unmatched.findIndex((f) => same(f, want));
+    if (at >= 0) found.push(...unmatched.splice(at, 1));
+    else missed.push(want);
+  }
+  const expectedCategories = new Set(expected.findings.map((f) => f.category));
+  const failing = unmatched.filter((f) => expected.mustNotHave.includes(f.category) || expectedCategories.has(f.category));
+  // Benign: nothing to report but the routine package changes it expects (info).
+  const benign = expected.findings.every((f) => f.severity === 'info' && f.category.startsWith('package.'));
+  return { name, benign, expected: expected.findings, found, missed, unexpected: unmatched, failing };
+}
+
+/**
+ * Every scenario is a host of ONE config (transport local, its own rootfs), so both passes collect them all at
+ * once: a first pass sleeps for its CPU sample, and 17 of those in a row would take most of the time budget.
+ */
+async function runCorpus(store: TestStore, work: string): Promise<Map<string, Finding[]>> {
+  const hostLines: string[] = [];
+  for (const name of scenarioNames) {
+    const rootfs = join(work, name);
+    cpSync(HOST_DIR, rootfs, { recursive: true });
+    cpSync(join(SCENARIOS, name, 'baseline'), rootfs, { recursive: true });
+    hostLines.push(`  - name: ${name}`, '    transport: local', `    rootfs: ${JSON.stringify(rootfs)}`, ...hostConfig(join(SCENARIOS, name)));
+  }
+  const configPath = join(work, 'dthostmon.yaml');
+  writeFileSync(configPath, ['global:', `  reports_dir: ${JSON.stringify(join(work, 'reports'))}`, `  max_concurrent_hosts: ${scenarioNames.length}`, 'hosts:', ...hostLines, ''].join('\n'));
+  const config = await loadConfig(configPath);
+  const deps: PassDeps = { store, clock: () => new Date(), createTransport, runner: hostname(), pid: process.pid, isPidAlive: () => false };
+
+  const first = await runPass(config, deps);
+  expect(first.hosts.filter((h) => h.status !== 'ok').map((h) => [h.name, h.error])).toEqual([]);
+  for (const name of scenarioNames) applyCurrent(join(SCENARIOS, name), join(work, name));
+  const second = await runPass(config, deps);
+  expect(second.hosts.filter((h) => h.status !== 'ok').map((h) => [h.name, h.error])).toEqual([]);
+  return new Map(second.hosts.map((h) => [h.name, h.findings]));
+}
+
+function table(outcomes: Outcome[]): string {
+  const rows = [['scenario', 'expected', 'found', 'missed', 'unexpected']];
+  for (const o of outcomes) {
+    const unexpected = o.unexpected.map((f) => `${o.failing.includes(f) ? '!' : ''}${show(f)}`);
+    rows.push([o.name, String(o.expected.length), String(o.found.length), o.missed.map(show).join('; ') || '-', unexpected.join('; ') || '-']);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join(' | ')).join('\n');
+}
+
+describe('scenario corpus (two passes per simulated host)', () => {
+  let store: TestStore;
+  let work: string;
+  let secondPass: Map<string, Finding[]>;
+  const outcomes: Outcome[] = [];
+
+  beforeAll(async () => {
+    store = await openTestStore('sqlite');
+    work = tempDir('dthm-scenarios-');
+    secondPass = await runCorpus(store, work);
+  });
+  afterAll(async () => {
+    await store.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it.each(scenarioNames)('%s', (name) => {
+    const outcome = judge(name, secondPass.get(name) ?? []);
+    outcomes.push(outcome);
+    expect({ missed: outcome.missed.map(show), failing: outcome.failing.map(show) }).toEqual({ missed: [], failing: [] });
+  });
+
+  it('detects every expected finding and raises nothing on benign hosts', () => {
+    expect(outcomes).toHaveLength(scenarioNames.length);
+    const expectedCount = outcomes.reduce((n, o) => n + o.expected.length, 0);
+    const foundCount = outcomes.reduce((n, o) => n + o.found.length, 0);
+    const benign = outcomes.filter((o) => o.benign);
+    const noisy = benign.filter((o) => o.unexpected.length > 0);
+    const detection = expectedCount === 0 ? 1 : foundCount / expectedCount;
+    const falsePositive = benign.length === 0 ? 0 : noisy.length / benign.length;
+    console.log(
+      `${table(outcomes)}\n\n(! = forbidden: a mustNotHave category, or an expected category with another subject/severity)\n` +
+        `detection rate: ${foundCount}/${expectedCount} = ${(detection * 100).toFixed(1)}%\n` +
+        `false-positive rate: ${noisy.length}/${benign.length} benign scenarios = ${(falsePositive * 100).toFixed(1)}%` +
+        (noisy.length > 0 ? ` (${noisy.map((o) => o.name).join(', ')})` : ''),
+    );
+    expect(detection).toBe(1);
+    expect(falsePositive).toBe(0);
+  });
+});

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { LoadedConfig } from './config/types.js';
 import { createRenderer } from './report/render.js';
 import { connectWithRetry, sleepUnlessAborted } from './collect/connect-with-retry.js';
@@ -90,6 +91,9 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
     deps.onProgress?.({ type: 'pass-start', runId, hostCount: hosts.length });
 
     const deadline = new AbortController();
+    // Every running host listens to the deadline (one listener each, removed when it ends): not a leak at any
+    // max_concurrent_hosts, so no MaxListenersExceededWarning past 10.
+    setMaxListeners(0, deadline.signal);
     const timer = setTimeout(() => deadline.abort(), config.pass.passTimeoutMs);
     const results = new Array<HostPassResult>(hosts.length);
     // Hosts finish in any order; each result is compacted as it arrives when asked, so memory stays flat.

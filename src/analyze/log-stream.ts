@@ -51,8 +51,11 @@ export class HostLogStream {
     this.total = new LogRuleAccumulator(this.thresholds);
   }
 
+  // apt's history and dpkg's log are package transactions (packages.ts), not messages: no templates of their lines.
   readonly batchFor: RecordBatchFactory = (source) =>
-    new AnalysisBatch(this, new LogRuleAccumulator(this.thresholds), new TemplateAccumulator(), isPackageLog(source) ? new PackageTransactions() : null);
+    isPackageLog(source)
+      ? new AnalysisBatch(this, new LogRuleAccumulator(this.thresholds), null, new PackageTransactions())
+      : new AnalysisBatch(this, new LogRuleAccumulator(this.thresholds), new TemplateAccumulator(), null);
 
   /** The findings of every committed batch. */
   findings(thresholds: AlertThresholds, secrets: string[]): Finding[] {
@@ -68,7 +71,7 @@ export class HostLogStream {
    * @internal Ignore patterns first (a line the operator declared noise is gone before anything else looks at it),
    * then our own session, then the line's template and the rules.
    */
-  take(record: LogRecord, into: LogRuleAccumulator, templates: TemplateAccumulator): void {
+  take(record: LogRecord, into: LogRuleAccumulator, templates: TemplateAccumulator | null): void {
     const seq = this.seq++;
     const candidates = this.dispatcher.candidates(record);
     if (candidates.ignore.length > 0 && isIgnored(candidates.ignore, record.line)) {
@@ -76,16 +79,16 @@ export class HostLogStream {
       return;
     }
     if (this.own?.accept(record)) return;
-    templates.add(record);
+    templates?.add(record);
     if (candidates.rules.length === 0) return;
     const hit = matchRules(candidates.rules, record);
     if (hit) into.add(hit, record, seq);
   }
 
   /** @internal */
-  keep(partial: LogRuleAccumulator, templates: TemplateAccumulator, packages: PackageTransactions | null): void {
+  keep(partial: LogRuleAccumulator, templates: TemplateAccumulator | null, packages: PackageTransactions | null): void {
     this.total.merge(partial);
-    this.templates.merge(templates);
+    if (templates) this.templates.merge(templates);
     if (packages) {
       packages.finish();
       this.packages.merge(packages);
@@ -105,14 +108,14 @@ class AnalysisBatch implements RecordBatch {
   ) {}
 
   add(record: LogRecord): void {
-    if (!this.partial || !this.templates) return;
+    if (!this.partial) return;
     this.count++;
     this.stream.take(record, this.partial, this.templates);
     this.packages?.add(record);
   }
 
   commit(): void {
-    if (this.partial && this.templates) this.stream.keep(this.partial, this.templates, this.packages);
+    if (this.partial) this.stream.keep(this.partial, this.templates, this.packages);
     this.partial = null;
     this.templates = null;
     this.packages = null;

@@ -88,12 +88,13 @@ function programOf(template: string): string {
 }
 
 function newPatternFinding(stat: TemplateStat & { hash: string }, redact: (line: string) => string): Finding {
-  const program = programOf(stat.template);
+  // A line without a syslog program (a plain application log) is named by its file.
+  const program = programOf(stat.template) === '-' ? (stat.source.split('/').pop() ?? stat.source) : programOf(stat.template);
   return {
     category: 'log.new_pattern',
     severity: stat.isError ? 'warn' : 'info',
     ruleId: 'log.new_pattern',
-    title: redact(`New log message from ${program}: ${stat.template.slice(program.length + 2)}`),
+    title: redact(`New log message from ${program}: ${stat.template.slice(programOf(stat.template).length + 2)}`),
     key: `log.new_pattern:${stat.hash}`,
     subject: redact(program),
     count: stat.count,

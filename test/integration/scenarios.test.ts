@@ -6,7 +6,13 @@
  *
  * A scenario passes when every expected finding (category + subject + severity) is present, no `mustNotHave`
  * category appears, and every finding of an expected category is an expected one (one `apt install` is ONE
- * package.installed finding, a brute force from one address is not also reported for another).
+ * package.installed finding, a brute force from one address is not also reported for another). Findings of other
+ * categories (log.new_pattern of never-seen lines, with learning_passes 0) are listed as unexpected but allowed.
+ * A benign scenario lists every log category it does not expect in mustNotHave; the false-positive rate counts the
+ * benign scenarios with ANY unexpected finding.
+ *
+ * All scenarios are hosts of one config, so the two passes cover them all at once. SCENARIO_DUMP=1 prints every
+ * finding of the second pass (ruleId, category, subject, severity, title) and the log bytes each host read.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -16,7 +22,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/collect/create-transport.js';
 import { runPass, type PassDeps } from '../../src/run-pass.js';
-import type { Finding } from '../../src/types.js';
+import { FINDING_CATEGORIES, type Finding, type FindingCategory } from '../../src/types.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -34,11 +40,26 @@ interface Expected {
   description: string;
   findings: ExpectedFinding[];
   mustNotHave: string[];
+  /**
+   * A product defect this scenario shows today, described. The scenario stays as strict as it should be; its test
+   * is `it.failing` (it fails loudly once the defect is fixed: then remove this field), and the asserted rates leave
+   * it out while the printed ones count it.
+   */
+  knownIssue?: string;
 }
+
+/** The categories log analysis can produce: a benign scenario's mustNotHave lists all of them but what it expects. */
+const LOG_CATEGORIES: readonly FindingCategory[] = [
+  'auth.failed_login', 'auth.bruteforce', 'auth.root_login', 'auth.invalid_user', 'privilege.sudo', 'privilege.su',
+  'account.user_added', 'account.user_removed', 'account.group_changed', 'package.installed', 'package.removed',
+  'package.upgraded', 'service.failed', 'service.crash_loop', 'kernel.oom_kill', 'kernel.segfault', 'kernel.io_error',
+  'kernel.panic', 'kernel.error', 'disk.readonly', 'disk.usage', 'log.new_pattern', 'log.error_burst', 'collect.source_failed',
+];
 
 interface Outcome {
   name: string;
   benign: boolean;
+  knownIssue?: string;
   expected: ExpectedFinding[];
   found: ExpectedFinding[];
   missed: ExpectedFinding[];
@@ -112,9 +133,16 @@ function isScenarioFinding(f: Finding): boolean {
 const same = (a: ExpectedFinding, b: ExpectedFinding): boolean => a.category === b.category && a.subject === b.subject && a.severity === b.severity;
 const show = (f: ExpectedFinding): string => `${f.category} ${f.subject} ${f.severity}`;
 
+function readExpected(name: string): Expected {
+  const expected = JSON.parse(readFileSync(join(SCENARIOS, name, 'expected.json'), 'utf8')) as Expected;
+  const unknown = [...expected.findings.map((f) => f.category), ...expected.mustNotHave].filter((c) => !(FINDING_CATEGORIES as readonly string[]).includes(c));
+  if (unknown.length > 0) throw new Error(`${name}/expected.json: not in the finding taxonomy: ${unknown.join(', ')}`);
+  return expected;
+}
+
 /** Compares one host's findings of the second pass with its scenario's expected.json. */
 function judge(name: string, findings: Finding[]): Outcome {
-  const expected = JSON.parse(readFileSync(join(SCENARIOS, name, 'expected.json'), 'utf8')) as Expected;
+  const expected = readExpected(name);
   const actual = findings.filter(isScenarioFinding).map((f) => ({ category: f.category, subject: f.subject ?? '', severity: f.severity }));
   if (process.env.SCENARIO_DUMP) console.log(`${name}:\n${findings.map((f) => `  ${f.ruleId} | ${f.category} | ${f.subject} | ${f.severity} | ${f.title}`).join('\n')}`);
   const unmatched = [...actual];
@@ -127,9 +155,9 @@ function judge(name: string, findings: Finding[]): Outcome {
   }
   const expectedCategories = new Set(expected.findings.map((f) => f.category));
   const failing = unmatched.filter((f) => expected.mustNotHave.includes(f.category) || expectedCategories.has(f.category));
-  // Benign: nothing to report but the routine package changes it expects (info).
-  const benign = expected.findings.every((f) => f.severity === 'info' && f.category.startsWith('package.'));
-  return { name, benign, expected: expected.findings, found, missed, unexpected: unmatched, failing };
+  // Benign: every log category it does not expect must stay silent.
+  const benign = LOG_CATEGORIES.every((c) => expectedCategories.has(c) || expected.mustNotHave.includes(c));
+  return { name, benign, knownIssue: expected.knownIssue, expected: expected.findings, found, missed, unexpected: unmatched, failing };
 }
 
 /**
@@ -154,7 +182,23 @@ async function runCorpus(store: TestStore, work: string): Promise<Map<string, Fi
   for (const name of scenarioNames) applyCurrent(join(SCENARIOS, name), join(work, name));
   const second = await runPass(config, deps);
   expect(second.hosts.filter((h) => h.status !== 'ok').map((h) => [h.name, h.error])).toEqual([]);
+  if (process.env.SCENARIO_DUMP) console.log(second.hosts.map((h) => `${h.name}: ${h.logBytesRead} log bytes read`).join('\n'));
   return new Map(second.hosts.map((h) => [h.name, h.findings]));
+}
+
+/** Detection rate (expected findings found / expected) and false-positive rate (noisy benign / benign scenarios). */
+function rates(outcomes: Outcome[]): { detection: number; falsePositive: number; text: string } {
+  const expectedCount = outcomes.reduce((n, o) => n + o.expected.length, 0);
+  const foundCount = outcomes.reduce((n, o) => n + o.found.length, 0);
+  const benign = outcomes.filter((o) => o.benign);
+  const noisy = benign.filter((o) => o.unexpected.length > 0);
+  const detection = expectedCount === 0 ? 1 : foundCount / expectedCount;
+  const falsePositive = benign.length === 0 ? 0 : noisy.length / benign.length;
+  const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  const text =
+    `detection ${foundCount}/${expectedCount} = ${percent(detection)}, ` +
+    `false positives ${noisy.length}/${benign.length} benign scenarios = ${percent(falsePositive)}${noisy.length > 0 ? ` (${noisy.map((o) => o.name).join(', ')})` : ''}`;
+  return { detection, falsePositive, text };
 }
 
 function table(outcomes: Outcome[]): string {
@@ -183,27 +227,26 @@ describe('scenario corpus (two passes per simulated host)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it.each(scenarioNames)('%s', (name) => {
-    const outcome = judge(name, secondPass.get(name) ?? []);
-    outcomes.push(outcome);
-    expect({ missed: outcome.missed.map(show), failing: outcome.failing.map(show) }).toEqual({ missed: [], failing: [] });
-  });
+  for (const name of scenarioNames) {
+    const knownIssue = readExpected(name).knownIssue;
+    (knownIssue ? it.failing : it)(knownIssue ? `${name} (known issue: ${knownIssue})` : name, () => {
+      const outcome = judge(name, secondPass.get(name) ?? []);
+      outcomes.push(outcome);
+      expect({ missed: outcome.missed.map(show), failing: outcome.failing.map(show) }).toEqual({ missed: [], failing: [] });
+    });
+  }
 
   it('detects every expected finding and raises nothing on benign hosts', () => {
     expect(outcomes).toHaveLength(scenarioNames.length);
-    const expectedCount = outcomes.reduce((n, o) => n + o.expected.length, 0);
-    const foundCount = outcomes.reduce((n, o) => n + o.found.length, 0);
-    const benign = outcomes.filter((o) => o.benign);
-    const noisy = benign.filter((o) => o.unexpected.length > 0);
-    const detection = expectedCount === 0 ? 1 : foundCount / expectedCount;
-    const falsePositive = benign.length === 0 ? 0 : noisy.length / benign.length;
+    const all = rates(outcomes);
+    const asserted = rates(outcomes.filter((o) => !o.knownIssue));
+    const known = outcomes.filter((o) => o.knownIssue).map((o) => o.name);
     console.log(
       `${table(outcomes)}\n\n(! = forbidden: a mustNotHave category, or an expected category with another subject/severity)\n` +
-        `detection rate: ${foundCount}/${expectedCount} = ${(detection * 100).toFixed(1)}%\n` +
-        `false-positive rate: ${noisy.length}/${benign.length} benign scenarios = ${(falsePositive * 100).toFixed(1)}%` +
-        (noisy.length > 0 ? ` (${noisy.map((o) => o.name).join(', ')})` : ''),
+        `all scenarios: ${all.text}\n` +
+        (known.length > 0 ? `without the known issues (${known.join(', ')}), asserted: ${asserted.text}\n` : ''),
     );
-    expect(detection).toBe(1);
-    expect(falsePositive).toBe(0);
+    expect(asserted.detection).toBe(1);
+    expect(asserted.falsePositive).toBe(0);
   });
 });

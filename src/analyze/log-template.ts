@@ -56,7 +56,7 @@ const QUOTED_SINGLE = `'${WILDCARD}'`;
  * Reduces a log message to its template: the wording that stays the same from one occurrence to the next.
  * Masked as `<*>`: every word that contains a digit (numbers, IP addresses with or without a port, IPv6, hex ids,
  * UUIDs, pids, sizes, times, device names such as `sda1`), every word longer than 40 characters (tokens, hashes),
- * and the content of quoted values (`"..."`, `'...'`). Words are split at white space and at `= , ; ( ) [ ] { } < >`,
+ * the word after `user` (a login name, often an attacker's guess), and the content of quoted values (`"..."`, `'...'`). Words are split at white space and at `= , ; ( ) [ ] { } < >`,
  * which are kept, so `uid=0` becomes `uid=<*>`. White space runs become one space; at most MAX_TEMPLATE_CHARS
  * characters. One pass over the characters, no regular expression: it runs on every line read. The pieces go to
  * `sink`, so the same scan gives the template's text ({@link templateOfMessage}) or its hash ({@link templateKey}).
@@ -67,6 +67,9 @@ function scanTemplate(message: string, sink: TemplateSink, capacity: number): nu
   const n = message.length;
   let pendingSpace = false;
   let wrote = false;
+  // The word after `user` is a name (often typed by an attacker: `Invalid user oracle`): masked, or every guessed
+  // name would be a template, and a new pattern, of its own.
+  let afterUser = false;
   while (i < n && room > 0) {
     const c = message.charCodeAt(i);
     const kind = c < 128 ? (CHAR_KIND[c] as number) : WORD;
@@ -86,6 +89,8 @@ function scanTemplate(message: string, sink: TemplateSink, capacity: number): nu
     let start = i;
     let end: number;
     if (kind === DQ || (kind === SQ && (i === 0 || !isWordChar(message.charCodeAt(i - 1))))) {
+      // A quoted name after `user` is masked as a quoted value; the word after it is wording again.
+      afterUser = false;
       const close = message.indexOf(kind === DQ ? '"' : "'", i + 1);
       if (close > i) {
         piece = kind === DQ ? QUOTED_DOUBLE : QUOTED_SINGLE;
@@ -97,6 +102,8 @@ function scanTemplate(message: string, sink: TemplateSink, capacity: number): nu
         end = ++i;
       }
     } else if (kind === DELIM) {
+      // `user=alice` masks alice; any other delimiter ends the name's place (`user(s)`, `user,`).
+      if (c !== 61) afterUser = false;
       end = ++i;
     } else {
       let hasDigit = false;
@@ -108,17 +115,29 @@ function scanTemplate(message: string, sink: TemplateSink, capacity: number): nu
         i++;
       }
       end = i;
-      if (hasDigit || end - start > MAX_WORD_CHARS) {
+      const isUserWord = end - start === 4 && isUserKeyword(message, start);
+      if (hasDigit || end - start > MAX_WORD_CHARS || (afterUser && !isUserWord)) {
         piece = WILDCARD;
         start = 0;
         end = WILDCARD.length;
       }
+      afterUser = isUserWord;
     }
     const stop = Math.min(end, start + room);
     sink.put(piece, start, stop);
     room -= stop - start;
   }
   return capacity - room;
+}
+
+/** `user` in any case at `start` (the caller checked the word has 4 characters). */
+function isUserKeyword(text: string, start: number): boolean {
+  return (
+    (text.charCodeAt(start) | 32) === 117 &&
+    (text.charCodeAt(start + 1) | 32) === 115 &&
+    (text.charCodeAt(start + 2) | 32) === 101 &&
+    (text.charCodeAt(start + 3) | 32) === 114
+  );
 }
 
 class StringSink implements TemplateSink {

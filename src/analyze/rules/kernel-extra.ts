@@ -45,6 +45,14 @@ function xfsWhat(what: string | undefined): string {
  * There is no `network.link_*` category in the taxonomy: a NIC or bond member losing its link is `kernel.error`
  * (warn) with the interface as subject.
  */
+/** `sdb1` -> `sdb`, `nvme0n1p2` -> `nvme0n1`, `mmcblk0p1` -> `mmcblk0`, `vda3` -> `vda`; a whole disk stays as it is. */
+export function diskOf(device: string): string {
+  const partitioned = /^((?:nvme\d+n\d+|mmcblk\d+|loop\d+))p\d+$/.exec(device);
+  if (partitioned?.[1]) return partitioned[1];
+  const plain = /^((?:[shv]|xv)d[a-z]+)\d+$/.exec(device);
+  return plain?.[1] ?? device;
+}
+
 export const KERNEL_EXTRA_RULES: readonly LogRule[] = [
   {
     id: 'kernel.block_io_error',
@@ -72,7 +80,8 @@ export const KERNEL_EXTRA_RULES: readonly LogRule[] = [
     // fs/buffer.c: `Buffer I/O error on dev sda1, logical block 0, async page read` (`on device` before 3.x).
     pattern: new RegExp(String.raw`\bBuffer I/O error on dev(?:ice)? (?!fd\d|sr\d)(?<dev>${DEV}), logical block (?<block>\d+)`),
     title: (g) => `I/O errors reading or writing ${g.dev} (logical block ${g.block})`,
-    subject: (g) => g.dev ?? 'unknown',
+    // The partition's disk: one failing disk is one finding, whichever layer (block or buffer) logged the error.
+    subject: (g) => diskOf(g.dev ?? 'unknown'),
     recommendation: DISK_RECOMMENDATION,
   },
   {

@@ -16,9 +16,12 @@ describe('templateOfMessage', () => {
   it.each([
     ['Failed password for root from 203.0.113.9 port 52144 ssh2', 'Failed password for root from <*> port <*> <*>'],
     ['Failed password for root from 2001:db8::1 port 22 ssh2', 'Failed password for root from <*> port <*> <*>'],
-    ['session opened for user root(uid=0) by (uid=0)', 'session opened for user root(uid=<*>) by (uid=<*>)'],
+    ['session opened for user root(uid=0) by (uid=0)', 'session opened for user <*>(uid=<*>) by (uid=<*>)'],
+    ['Failed password for invalid user oracle from 192.0.2.1 port 22 ssh2', 'Failed password for invalid user <*> from <*> port <*> <*>'],
+    ['alice : user NOT in sudoers ; TTY=pts/0', 'alice : user <*> in sudoers ; TTY=<*>'],
     ['Out of memory: Killed process 4242 (java) total-vm:123kB', 'Out of memory: Killed process <*> (java) <*>'],
-    ['Started Session 5 of user root.', 'Started Session <*> of user root.'],
+    ['Started Session 5 of user root.', 'Started Session <*> of user <*>'],
+    ['pam_unix(cron:session): session opened for user=root by x', 'pam_unix(cron:session): session opened for user=<*> by x'],
     ['job 550e8400-e29b-41d4-a716-446655440000 done in 0x1f ms', 'job <*> done in <*> ms'],
     ['user "alice smith" not found', 'user "<*>" not found'],
     ["can't open 'my file.txt'", "can't open '<*>'"],
@@ -33,7 +36,7 @@ describe('templateOfMessage', () => {
     const a = templateOf(record('Invalid user admin from 198.51.100.7 port 4000'));
     const b = templateOf(record('Invalid user admin from 203.0.113.250 port 61000'));
     expect(a).toBe(b);
-    expect(a).toBe('sshd: Invalid user admin from <*> port <*>');
+    expect(a).toBe('sshd: Invalid user <*> from <*> port <*>');
     expect(templateOf(record('plain line', null))).toBe('-: plain line');
   });
 

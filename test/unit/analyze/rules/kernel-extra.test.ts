@@ -1,5 +1,5 @@
 import { applyLogRules } from '../../../../src/analyze/log-rules.js';
-import { KERNEL_EXTRA_RULES } from '../../../../src/analyze/rules/kernel-extra.js';
+import { diskOf, KERNEL_EXTRA_RULES } from '../../../../src/analyze/rules/kernel-extra.js';
 import { KERNEL_RULES } from '../../../../src/analyze/rules/kernel.js';
 import type { Finding } from '../../../../src/types.js';
 import { makeHost, readFixture, recordsFromLog } from '../helpers.js';
@@ -18,21 +18,31 @@ describe('kernel I/O and filesystem rules on real kernel lines', () => {
   it('reports block and buffer I/O errors per device, crit, in every kernel format', () => {
     const findings = run('io-errors.log');
     expect(summary(findings)).toEqual([
-      ['kernel.io_error:sdb', 'crit', 2, 'kernel.block_io_error'], // blk_update_request: (<= 5.15) and bare (5.16+)
+      // blk_update_request: (<= 5.15) and bare (5.16+), plus the buffer layer's error on its partition sdb1: one disk.
+      ['kernel.io_error:sdb', 'crit', 3, 'kernel.block_io_error'],
       ['kernel.io_error:nvme0n1', 'crit', 1, 'kernel.block_io_error'], // critical medium error
-      ['kernel.io_error:sdb1', 'crit', 1, 'kernel.buffer_io_error'],
       ['kernel.io_error:sdc', 'crit', 1, 'kernel.block_io_error'], // print_req_error: (4.x), RFC 3339 header
     ]);
     expect(findings.map((f) => f.title)).toEqual([
       'Disk sdb reports I/O errors (sector 1953522944)',
       'Disk nvme0n1 reports critical medium errors (sector 204800)',
-      'I/O errors reading or writing sdb1 (logical block 244190208)',
       'Disk sdc reports I/O errors (sector 2048)',
     ]);
     expect(findings[0]?.subject).toBe('sdb');
     expect(findings[0]?.recommendation).toMatch(/smartctl/);
     // The ATA and SCSI lines before the I/O error are context, not findings of their own.
-    expect(findings[0]?.evidence).toEqual([{ source: '/var/log/kern.log', lines: [expect.stringContaining('blk_update_request'), expect.stringContaining('sector 1953523000')] }]);
+    expect(findings[0]?.evidence).toEqual([
+      {
+        source: '/var/log/kern.log',
+        lines: [expect.stringContaining('blk_update_request'), expect.stringContaining('sector 1953523000'), expect.stringContaining('Buffer I/O error on dev sdb1')],
+      },
+    ]);
+  });
+
+  it('names the disk of a partition', () => {
+    expect(['sdb1', 'sdb', 'vda3', 'xvdf12', 'nvme0n1p2', 'nvme0n1', 'mmcblk0p1', 'loop3p1', 'dm-0', 'md127'].map(diskOf)).toEqual([
+      'sdb', 'sdb', 'vda', 'xvdf', 'nvme0n1', 'nvme0n1', 'mmcblk0', 'loop3', 'dm-0', 'md127',
+    ]);
   });
 
   it('reports ext4, jbd2, XFS and Btrfs errors per device and read-only remounts as disk.readonly', () => {

@@ -19,6 +19,7 @@ import type { Finding, HostPassResult, PassResult } from '../../src/types.js';
 import { assertBuilt, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { bytesReadBy, findProcesses, memoryOf, reapedChildrenCpuMs } from '../helpers/proc.js';
 import { startSshd, type SshdPeer } from '../helpers/sshd.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const SYSLOG = '/var/log/syslog';
@@ -146,6 +147,7 @@ interface MeasuredRun {
 /** Runs the CLI under GNU time when installed, sampling the node process's memory every SAMPLE_EVERY_MS. */
 async function runMeasured(args: string[], timeFile: string): Promise<MeasuredRun> {
   const hasTime = existsSync(GNU_TIME);
+  if (!hasTime && process.env.CI === 'true') throw new Error(`${GNU_TIME} not found (apt-get install time; npm test installs it as root)`);
   if (!hasTime) console.warn(`${GNU_TIME} not found (apt-get install time): peak RSS is the last VmHWM sampled`);
   const startedMs = Date.now();
   const { child, done } = spawnCli(args, hasTime ? { wrapper: [GNU_TIME, '-o', timeFile, '-f', '%e %U %S %M'] } : {});
@@ -203,14 +205,6 @@ function failedPasswordsOf(findings: Finding[]): Record<string, number> {
 
 function countsOf(findings: Finding[], category: string): Record<string, number> {
   return Object.fromEntries(findings.filter((f) => f.category === category).map((f) => [f.subject ?? '', f.count]));
-}
-
-async function waitUntil(what: string, isDone: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await isDone())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('a 1 GiB log over a real sshd, through the built CLI', () => {

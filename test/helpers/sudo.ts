@@ -6,7 +6,7 @@ const SUDO = '/usr/bin/sudo';
 
 /**
  * Whether the sudo tests can run: sudo installed and this process root (it creates throwaway users and sudoers
- * drop-ins). Says why when not; under CI=true a missing sudo fails the test instead of skipping it.
+ * drop-ins). Says why when not; under CI=true either gap fails the test instead of skipping it.
  */
 export async function canTestSudo(): Promise<boolean> {
   const isInstalled = await access(SUDO).then(() => true, () => false);
@@ -17,7 +17,9 @@ export async function canTestSudo(): Promise<boolean> {
     return false;
   }
   if (process.getuid?.() !== 0) {
-    console.warn('skipping sudo tests: they create throwaway users, which needs root');
+    const why = 'the sudo tests create throwaway users, which needs root';
+    if (process.env.CI === 'true') throw new Error(`${why} (CI=true: a test that cannot run is a failure, not a skip)`);
+    console.warn(`skipping sudo tests: ${why}`);
     return false;
   }
   return true;

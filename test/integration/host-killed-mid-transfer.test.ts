@@ -18,6 +18,7 @@ import { tempDir } from '../helpers/cli.js';
 import { ancestorsUpTo, bytesReadBy, findProcesses, type ProcInfo } from '../helpers/proc.js';
 import { startSshd, type SshdPeer } from '../helpers/sshd.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const AUTH_LOG = '/var/log/auth.log';
@@ -101,14 +102,6 @@ async function killWhenStreaming(peer: SshdPeer, path: string, minBytes: number,
 }
 
 const position = ({ inode, offset, fingerprint }: { inode: number; offset: number; fingerprint: string }) => ({ inode, offset, fingerprint });
-
-async function waitUntil(what: string, isDone: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await isDone())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a host killed mid-transfer, through runPass over a real sshd (SQLite)', () => {
   let peer: SshdPeer | null = null;

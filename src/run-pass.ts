@@ -195,9 +195,14 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
   }
 }
 
-/** The result with its findings' evidence left out (it is in the store, under the same finding keys). */
+/**
+ * The result with its findings' evidence left out (it is in the store, under the same finding keys), and its changes
+ * without their before/after contents (in the store's `changes` rows).
+ */
 function withoutEvidence(result: HostPassResult): HostPassResult {
-  return { ...result, findings: result.findings.map((finding) => ({ ...finding, evidence: [] })) };
+  const compact: HostPassResult = { ...result, findings: result.findings.map((finding) => ({ ...finding, evidence: [] })) };
+  if (result.changes) compact.changes = result.changes.map(({ before: _before, after: _after, ...change }) => change);
+  return compact;
 }
 
 /** A store operation outside a host's own write: any failure is a StoreError (exit 3); our typed errors pass. */

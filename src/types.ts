@@ -71,6 +71,49 @@ export interface Evidence {
   values?: Record<string, string | number>;
 }
 
+/** What a change is about (the `changes` table, `expected_changes` in config). */
+export const CHANGE_KINDS = [
+  'user',
+  'group',
+  'sudoers',
+  'authorized_keys',
+  'package',
+  'service',
+  'listener',
+  'cron',
+  'container',
+  'image',
+  'file',
+  'disk',
+  'kernel',
+  'boot',
+] as const;
+
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/**
+ * One difference between the stored baseline and the host now. Every change is recorded (table `changes`), expected
+ * or not; only the unexpected ones raise findings. `reason` says why a change is expected (the apt transaction that
+ * made it, the maintenance window, the `expected_changes` rule), or what made it suspicious.
+ */
+export interface Change {
+  kind: ChangeKind;
+  action: 'added' | 'removed' | 'changed';
+  /** The user, group, package, unit, `tcp *:8080`, file path, mount, ... */
+  subject: string;
+  /** One line saying what changed (`shell /bin/bash -> /bin/sh`, `1.2.3 -> 1.2.4`). */
+  detail: string;
+  before?: string | null;
+  after?: string | null;
+  expected: boolean;
+  /** Why it is expected, or null. */
+  reason: string | null;
+  /** The finding category it falls under when unexpected. */
+  category: FindingCategory;
+  /** When it happened, when known (a transaction's time, a boot time, a file's mtime); ISO. */
+  at?: string | null;
+}
+
 export interface Finding {
   category: FindingCategory;
   severity: Severity;
@@ -85,6 +128,13 @@ export interface Finding {
   count: number;
   evidence: Evidence[];
   recommendation?: string;
+  /**
+   * When the condition was first reported (ISO): the pass time for a new finding, an earlier pass's for one still
+   * open since then (table finding_state). A quiet pass has no finding whose `since` is its own time.
+   */
+  since?: string;
+  /** Passes in a row that reported it (1 for a new finding). */
+  passes?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,6 +162,25 @@ export interface AlertThresholds {
   diskPercent: number;
   /** Failed logins from one source within one pass before `auth.bruteforce`. */
   failedLoginAttempts: number;
+}
+
+/** A weekly time window when changes are planned. Days 0 = Sunday; minutes since midnight in `timezone`. */
+export interface MaintenanceWindow {
+  days: number[];
+  startMinute: number;
+  endMinute: number;
+  timezone: string;
+  /** How it is shown: `maintenance window sun 02:00-04:00 UTC` or the configured name. */
+  label: string;
+}
+
+/** An `expected_changes` entry. */
+export interface ExpectedChangeRule {
+  kind: ChangeKind;
+  /** Glob on the subject (`*` any run of characters, `?` one). */
+  subject: string;
+  action: Change['action'] | null;
+  reason: string;
 }
 
 /** Where a resolved value came from. */
@@ -165,6 +234,14 @@ export interface ResolvedHost {
   resourceThresholds: ResourceThresholds;
   thresholds: AlertThresholds;
   reportFrequency: string;
+  /** Compare the host's state with the last pass (`track_changes`, default true). */
+  trackChanges?: boolean;
+  /** Files whose sha256 is watched (`watch_files` merged with the defaults). */
+  watchFiles?: string[];
+  /** When changes are planned (`maintenance_windows`). */
+  maintenanceWindows?: MaintenanceWindow[];
+  /** Planned changes (`expected_changes`, all levels). */
+  expectedChanges?: ExpectedChangeRule[];
   /** Who gets this host's alerts (`alert_recipients`, inherited global email -> site -> host). */
   alertRecipients: string[];
   /** Where each resolved key came from (`port` -> `site`, ...). */
@@ -398,6 +475,82 @@ export interface HostFacts {
   containers?: ContainerInfo[];
 }
 
+/** A config file as dumped by the probe (sudoers, crontabs, authorized_keys). */
+export interface ConfigFile {
+  state: 'ok' | 'unreadable';
+  /** sha256 of the content (hex), null when unreadable. */
+  hash: string | null;
+  /** The content lines (null for a file only hashed, like the scripts in /etc/cron.daily). Not yet redacted. */
+  lines: string[] | null;
+  /** For per-user dumps: the account (authorized_keys) or `user` (a user crontab). */
+  tag?: string;
+}
+
+/** One key of an authorized_keys file (the key itself is not kept: its fingerprint says which it is). */
+export interface AuthorizedKey {
+  type: string;
+  /** `SHA256:...` as `ssh-keygen -l` prints it. */
+  fingerprint: string;
+  comment: string;
+  /** The options before the key (`command="..."`, `from="..."`), or null. */
+  options: string | null;
+}
+
+/** A watched file's sha256 (issue #4: `watch_files`). */
+export interface WatchedFile {
+  state: 'ok' | 'missing' | 'notfile' | 'unreadable';
+  sha256: string | null;
+  size: number | null;
+  /** Modification time, epoch seconds. */
+  mtime: number | null;
+}
+
+/** A systemd service: its unit-file state (`enabled`, `disabled`, `masked`, `static`...) and its runtime state. */
+export interface ServiceState {
+  enabled: string | null;
+  /** `active`, `inactive`, `failed`, ... (null when the unit is not loaded). */
+  active: string | null;
+  /** `running`, `dead`, `exited`, ... */
+  sub: string | null;
+}
+
+/** A listening socket (`ss -ltun`). `address` is `*` for every address. */
+export interface Listener {
+  proto: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  /** The process name (`ss -p`; only visible as root or for our own processes), or null. */
+  process: string | null;
+}
+
+/**
+ * What a host IS (change detection compares it with the stored baseline). A part whose probe section failed or is
+ * not available on the host (no systemd, no ss) is null and named in `unavailable`: nothing is compared for it.
+ */
+export interface HostState {
+  /** `/proc/sys/kernel/random/boot_id`: changes on every boot. */
+  bootId: string | null;
+  users: PasswdUser[] | null;
+  groups: Record<string, { gid: number; members: string[] }> | null;
+  /** /etc/sudoers and /etc/sudoers.d/*, by path. */
+  sudoers: Record<string, ConfigFile> | null;
+  /** System and user crontabs, anacrontab, and the scripts of /etc/cron.{hourly,daily,weekly,monthly} (hash only). */
+  cron: Record<string, ConfigFile> | null;
+  /** Keys per account. */
+  authorizedKeys: Record<string, AuthorizedKey[]> | null;
+  watched: Record<string, WatchedFile> | null;
+  /** Installed packages: name -> version. */
+  packages: Record<string, string> | null;
+  services: Record<string, ServiceState> | null;
+  listeners: Listener[] | null;
+  /** Docker images (`repo:tag` -> id), when `check_docker`. */
+  images?: Record<string, string> | null;
+  /** Packages owning a watched file or crontab that was modified since the previous pass (from the dpkg lists). */
+  owners: Record<string, string[]>;
+  /** Section -> why it could not be read. */
+  unavailable: Record<string, string>;
+}
+
 export interface CollectFailure {
   /** `connect`, `probe`, `facts:df`, a log path, ... */
   source: string;
@@ -421,6 +574,8 @@ export interface HostSnapshot {
   failures: CollectFailure[];
   /** Our own SSH session on the host, so analysis can leave its log lines out of the auth findings. */
   monitorIdentity?: MonitorIdentity;
+  /** What the host is (users, packages, services, ...), for change detection; absent when not probed. */
+  state?: HostState | null;
 }
 
 /**
@@ -464,6 +619,10 @@ export interface HostAnalysis {
   logTemplates?: Array<{ hash: string; template: string; isError: boolean; count: number }>;
   /** The host's log rates after this pass (baseline `log_rates`). */
   logRates?: { passes: number; errorsPerHour: number | null };
+  /** What changed since the previous pass, expected or not (empty on a first pass). */
+  changes?: Change[];
+  /** Baselines to store (kind -> data), redacted: the host's state for the next pass's change detection. */
+  baselines?: Record<string, unknown>;
 }
 
 /** What the store knew about a host before this pass (read once, up front). */
@@ -482,6 +641,8 @@ export interface PreviousHostState {
   baselines: Record<string, unknown>;
   /** Host keys pinned on first use (absent before the first successful connection). */
   hostKeys?: PinnedHostKey[];
+  /** Findings still open after the previous pass, by key (table finding_state). */
+  openFindings?: Record<string, { since: string; passes: number }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,6 +662,8 @@ export interface HostPassResult {
   health: HealthStatus | null;
   reasons: ScoreReason[];
   findings: Finding[];
+  /** What changed on the host since the previous pass, expected or not (absent when not compared). */
+  changes?: Change[];
   logBytesRead: number;
   durationMs: number;
   reportPath: string | null;

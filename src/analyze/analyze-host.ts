@@ -10,6 +10,8 @@ import { containerFindings } from './containers.js';
 import { packageFindings } from './packages.js';
 import { newPatternFindings, type KnownTemplates, type NewPatternResult } from './new-patterns.js';
 import { excludeMonitorSessions } from './self-noise.js';
+import { analyzeChanges } from './changes/index.js';
+import { isPackageLog } from './packages.js';
 
 export interface AnalyzeOptions {
   /** Config secrets, masked wherever they appear in evidence. */
@@ -87,18 +89,45 @@ export function analyzeHost(
     ? options.logStream.findings(host.thresholds, options.secrets)
     : // Our own logins (`Accepted publickey for root` every pass) are not news: their lines never reach the rules.
       applyLogRules(ownSessionsExcluded(snapshot), options.rules ?? host.logRules ?? defaultIndex(), host.thresholds, options.secrets);
+  const transactions = options.logStream ? [...options.logStream.packages.apt, ...options.logStream.packages.dpkg] : [];
+  const changed = analyzeChanges(host, snapshot, previous, {
+    transactions,
+    packageLogsRead: snapshot.logSources.some((s) => (s.status === 'read' || s.status === 'unchanged') && isPackageLog(s.path)),
+    existingKeys: new Set(logFindings.map((f) => f.key)),
+    redact,
+  });
   const findings = [
-    ...logFindings,
+    // A log line about a change that a package transaction or the config explains (the useradd of a package's
+    // install script) is explained with it.
+    ...logFindings.filter((f) => !changed.explainedKeys.has(f.key)),
     ...(patterns?.findings ?? []),
     ...(options.logStream ? packageFindings(options.logStream.packages, redact) : []),
     ...(containers ? containerFindings(containers, previousContainers(previous)) : []),
+    ...changed.findings,
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),
   ].sort(compareFindings);
+  markOpenSince(findings, previous, snapshot.collectedAt);
   const { score, status, reasons } = scoreHost(findings, snapshot.facts, host.resourceThresholds);
-  if (!patterns) return { findings, score, status, reasons };
+  const extra = {
+    ...(changed.baseline || changed.changes.length > 0 ? { changes: changed.changes } : {}),
+    ...(changed.baseline ? { baselines: { state: changed.baseline } } : {}),
+  };
+  if (!patterns) return { findings, score, status, reasons, ...extra };
   const logTemplates = patterns.seen.map((s) => ({ hash: s.hash, template: s.template, isError: s.isError, count: s.count }));
-  return { findings, score, status, reasons, logTemplates, logRates: patterns.rates };
+  return { findings, score, status, reasons, logTemplates, logRates: patterns.rates, ...extra };
+}
+
+/**
+ * A finding still open from the previous pass keeps its first time and counts one more pass: a persisting condition
+ * is one open item, not a new one each pass.
+ */
+export function markOpenSince(findings: Finding[], previous: PreviousHostState, now: string): void {
+  for (const finding of findings) {
+    const open = previous.openFindings?.[finding.key];
+    finding.since = open?.since ?? now;
+    finding.passes = (open?.passes ?? 0) + 1;
+  }
 }
 
 /** The containers the previous pass stored in the facts baseline (null before the first pass with docker). */

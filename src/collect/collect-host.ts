@@ -26,6 +26,8 @@ import { historyOwner, historyParser, SHELL_HISTORY_PATTERNS } from './shell-his
 import { factsFromProbe } from './facts-from-probe.js';
 import { parseProbeOutput, type ProbeSection } from './parse-probe-output.js';
 import { runShellSession } from './shell-session.js';
+import { stateFromProbe } from './parsers/state.js';
+import { DEFAULT_WATCH_FILES } from './state-probe.js';
 import { sudoOptions } from './sudo.js';
 
 export interface CollectDeps {
@@ -105,6 +107,15 @@ export async function collectHost(
           cursors: previous.cursors,
           token: probeToken,
           docker: host.docker === true,
+          ...(host.trackChanges !== false
+            ? {
+                state: {
+                  watchFiles: host.watchFiles ?? DEFAULT_WATCH_FILES,
+                  docker: host.docker === true,
+                  sinceEpoch: previous.lastRunAt ? Math.floor(Date.parse(previous.lastRunAt) / 1000) : null,
+                },
+              }
+            : {}),
         }),
       );
       const probedAt = deps.clock();
@@ -184,6 +195,8 @@ export async function collectHost(
   });
   failures.push(...factFailures);
   if (facts && containers !== null) facts.containers = containers;
+  // The state of a host whose probe did not get that far is unknown (null), never empty.
+  const state = facts && host.trackChanges !== false && sections.has('boot-id') ? stateFromProbe(sections, facts.users) : null;
 
   const cursors: LogCursor[] = [];
   for (const entry of entries) {
@@ -226,6 +239,7 @@ export async function collectHost(
     cursors,
     ...(sourceCursors.length > 0 ? { sourceCursors } : {}),
     failures,
+    ...(state ? { state } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { LogCursor } from '../types.js';
 import { dockerProbeBody } from './docker.js';
 import { shGlob, shQuote } from './shell.js';
+import { buildStateProbe, type StateProbeOptions } from './state-probe.js';
 
 /** Bytes of a log file's head that a new cursor fingerprints. */
 export const FINGERPRINT_BYTES = 1024;
@@ -32,6 +33,8 @@ export interface ProbeOptions {
   token: string;
   /** Add the `docker` section (`docker ps -a` and `docker inspect`, see docker.ts). Default false. */
   docker?: boolean;
+  /** Add the state sections (state-probe.ts) for change detection. */
+  state?: StateProbeOptions;
 }
 
 /** `/srv/h1/` -> `/srv/h1`, `/` -> `` : the prefix put before every absolute path. */
@@ -92,6 +95,7 @@ export function buildProbeScript(options: ProbeOptions): string {
     'sec passwd p_passwd',
   ];
   if (options.docker) lines.push(`p_docker() {\n${dockerProbeBody()}\n}`, 'sec docker p_docker');
+  if (options.state) lines.push(...buildStateProbe(options.state));
   options.logPatterns.forEach((pattern, index) => {
     const word = isGlob(pattern) ? `"$R"${shGlob(pattern)}` : `"$R"${shQuote(pattern)}`;
     lines.push(`p_log_${index}() { for _f in ${word}; do logfile "$_f" ${isGlob(pattern) ? 1 : 0}; done; }`);

@@ -2,7 +2,9 @@
  * Resolves every host's settings global -> site -> host (the lower level wins) and records in
  * `origin` which level each value came from, so `dthostmon config` can explain a setting.
  */
-import type { AlertThresholds, BandName, Origin, ResolvedHost, ResourceThresholds } from '../types.js';
+import type { AlertThresholds, BandName, ExpectedChangeRule, MaintenanceWindow, Origin, ResolvedHost, ResourceThresholds } from '../types.js';
+import { DEFAULT_WATCH_FILES } from '../collect/state-probe.js';
+import { parseDays, type ExpectedChangeEntry, type MaintenanceWindowEntry } from './schema-changes.js';
 import type { ConfigDocument, HostEntry, SiteEntry } from './schema.js';
 import { DEFAULT_ALERT_THRESHOLDS, DEFAULT_RESOURCE_THRESHOLDS } from './schema-thresholds.js';
 import { resolveConfigPath } from './paths.js';
@@ -40,7 +42,40 @@ export const HOST_DEFAULTS = {
   sudo: false,
   // Passes whose log templates are only learned before a never-seen one is a log.new_pattern finding.
   learningPasses: 3,
+  trackChanges: true,
 };
+
+/** `watch_files` of every level over the defaults: global, then site, then host; `!path` removes a path. */
+function resolveWatchFiles(levels: Levels): string[] {
+  const files = new Set<string>(DEFAULT_WATCH_FILES);
+  for (const level of [...levels].reverse()) {
+    for (const entry of level.watch_files ?? []) {
+      if (entry.startsWith('!')) files.delete(entry.slice(1));
+      else files.add(entry);
+    }
+  }
+  return [...files];
+}
+
+function minuteOf(clock: string): number {
+  const [h, m] = clock.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/** The windows with their days as numbers and a label for reasons (`maintenance window sun 02:00-04:00 UTC`). */
+export function resolveWindows(entries: readonly MaintenanceWindowEntry[]): MaintenanceWindow[] {
+  return entries.map((w) => {
+    const days = w.days === undefined || w.days.length === 0 ? [0, 1, 2, 3, 4, 5, 6] : [...new Set(w.days.flatMap((d) => parseDays(d) ?? []))].sort();
+    const timezone = w.timezone ?? 'UTC';
+    const when = `${w.days && w.days.length > 0 ? `${w.days.join(',')} ` : 'daily '}${w.start}-${w.end} ${timezone}`;
+    return { days, startMinute: minuteOf(w.start), endMinute: minuteOf(w.end), timezone, label: w.name ? `${w.name} (${when})` : `maintenance window ${when}` };
+  });
+}
+
+function resolveExpected(levels: Levels): ExpectedChangeRule[] {
+  const entries: ExpectedChangeEntry[] = [...levels].reverse().flatMap((l) => l.expected_changes ?? []);
+  return entries.map((e) => ({ kind: e.kind, subject: e.subject ?? '*', action: e.action ?? null, reason: e.reason }));
+}
 
 type Levels = [host: Partial<SiteEntry> & Partial<HostEntry>, site: Partial<SiteEntry>, global: Partial<SiteEntry>];
 const LEVEL_NAMES: Origin[] = ['host', 'site', 'global'];
@@ -164,6 +199,10 @@ function resolveOne(
     shellHistory: take('shellHistory', levels.map((l) => l.shell_history), HOST_DEFAULTS.shellHistory),
     sudo: take('sudo', levels.map((l) => l.sudo), HOST_DEFAULTS.sudo),
     learningPasses: take('learningPasses', levels.map((l) => l.learning_passes), HOST_DEFAULTS.learningPasses),
+    trackChanges: take('trackChanges', levels.map((l) => l.track_changes), HOST_DEFAULTS.trackChanges),
+    watchFiles: resolveWatchFiles(levels),
+    maintenanceWindows: resolveWindows(take<MaintenanceWindowEntry[]>('maintenanceWindows', levels.map((l) => l.maintenance_windows), [])),
+    expectedChanges: resolveExpected(levels),
     resourceThresholds: resolveBands(levels, origin),
     thresholds: resolveAlertThresholds([host.thresholds, site.thresholds, doc.thresholds], origin),
     reportFrequency: take('reportFrequency', levels.map((l) => l.report_frequency), HOST_DEFAULTS.reportFrequency),

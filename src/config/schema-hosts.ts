@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeValue } from './config-path.js';
 import { ignoreSchema, rulesSchema } from './schema-rules.js';
+import { changeSettingsShape } from './schema-changes.js';
 import { alertThresholdsSchema, resourceThresholdsSchema } from './schema-thresholds.js';
 import {
   boolean,
@@ -76,6 +77,7 @@ export const inheritableShape = {
     .describe('Run the probe and the read as root through "sudo -n sh -s" (root-only logs); needs NOPASSWD for sh. Default false.'),
   rules: rulesSchema,
   ignore: ignoreSchema,
+  ...changeSettingsShape,
 };
 
 const siteOrHostShape = {

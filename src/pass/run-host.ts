@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/types.js';
 import { collectHost } from '../collect/collect-host.js';
-import { analyzeHost } from '../analyze/analyze-host.js';
+import { analyzeHost, markOpenSince } from '../analyze/analyze-host.js';
 import { HostLogStream } from '../analyze/log-stream.js';
 import { DEFAULT_LEARNING_PASSES, type KnownTemplates } from '../analyze/new-patterns.js';
 import { loadTemplateHashes } from '../store/log-templates-repo.js';
@@ -84,6 +84,7 @@ async function runHost(
   // Findings that need no analysis: a changed host key, a host unreachable for several passes (or back again).
   const unreachable = unreachableFinding(host.name, previous, { isFailed: status === 'failed', error, at: started.toISOString() }, { secrets: config.secrets });
   const passFindings = unreachable ? [...trustFindings, unreachable] : trustFindings;
+  markOpenSince(passFindings, previous, started.toISOString());
 
   let content: string | null = null;
   if (analysis) {
@@ -138,6 +139,7 @@ async function runHost(
     health: analysis?.status ?? null,
     reasons: analysis?.reasons ?? [],
     findings: [...passFindings, ...(analysis?.findings ?? [])],
+    ...(analysis?.changes ? { changes: analysis.changes } : {}),
     logBytesRead: snapshot.logSources.reduce((sum, s) => sum + s.bytesRead, 0),
     durationMs: finished.getTime() - started.getTime(),
     reportPath: writtenPath,

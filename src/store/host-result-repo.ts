@@ -4,6 +4,7 @@ import { appendAudit } from './audit-repo.js';
 import { chunk } from './chunk.js';
 import {
   baselinesFromFacts,
+  changeRow,
   countBySeverity,
   findingRow,
   metricRowsFromFacts,
@@ -41,6 +42,8 @@ export interface SaveHostResultInput {
 /** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
 const FINDINGS_PER_STATEMENT = 200;
 const METRICS_PER_STATEMENT = 400;
+/** 14 parameters a change. */
+const CHANGES_PER_STATEMENT = 200;
 
 /**
  * Stores one host's result in ONE transaction: the host_runs row, then the state it advances (cursors, baselines
@@ -69,7 +72,13 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
       await saveTemplates(trx, { hostId: input.hostId, hostRunId, at: input.finishedAt, ...input.logTemplates });
     }
     if (input.logRates !== undefined) await saveBaseline(trx, input, hostRunId, 'log_rates', input.logRates);
+    for (const [kind, data] of Object.entries(input.analysis?.baselines ?? {})) await saveBaseline(trx, input, hostRunId, kind, data);
+    const changes = input.analysis?.changes ?? [];
+    for (const batch of chunk(changes, CHANGES_PER_STATEMENT)) {
+      await trx.insertInto('changes').values(batch.map((c) => changeRow(c, ref, snapshot.collectedAt))).execute();
+    }
     const findings = allFindings(input);
+    await saveFindingState(trx, input.hostId, findings, input.analysis !== null, snapshot.collectedAt);
     await saveHostKeys(trx, input.hostId, input.hostKeys ?? [], input.finishedAt);
     for (const batch of chunk(findings, FINDINGS_PER_STATEMENT)) {
       await trx
@@ -172,4 +181,36 @@ async function saveBaseline(trx: Transaction<Database>, input: SaveHostResultInp
       })),
     )
     .execute();
+}
+
+/**
+ * Opens, refreshes and resolves the host's open items (table finding_state): a finding seen again keeps its first
+ * time and counts a pass; one not seen any more by a pass that analysed the host is resolved. A host that could not
+ * be analysed (unreachable) resolves nothing: not looking is not "gone".
+ */
+async function saveFindingState(trx: Transaction<Database>, hostId: number, findings: readonly Finding[], analysed: boolean, at: string): Promise<void> {
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (seen.has(f.key)) continue;
+    seen.add(f.key);
+    await trx
+      .insertInto('finding_state')
+      .values({ host_id: hostId, key: f.key, category: f.category, severity: f.severity, title: f.title.slice(0, 500), first_seen: f.since ?? at, last_seen: at, passes: f.passes ?? 1, resolved_at: null })
+      .onConflict((oc) =>
+        oc.columns(['host_id', 'key']).doUpdateSet((eb) => ({
+          category: eb.ref('excluded.category'),
+          severity: eb.ref('excluded.severity'),
+          title: eb.ref('excluded.title'),
+          first_seen: eb.ref('excluded.first_seen'),
+          last_seen: eb.ref('excluded.last_seen'),
+          passes: eb.ref('excluded.passes'),
+          resolved_at: null,
+        })),
+      )
+      .execute();
+  }
+  if (!analysed) return;
+  const open = await trx.selectFrom('finding_state').select(['id', 'key']).where('host_id', '=', hostId).where('resolved_at', 'is', null).execute();
+  const gone = open.filter((row) => !seen.has(row.key)).map((row) => row.id);
+  for (const ids of chunk(gone, 500)) await trx.updateTable('finding_state').set({ resolved_at: at }).where('id', 'in', ids).execute();
 }

@@ -1,5 +1,5 @@
-import type { Finding, HostFacts } from '../types.js';
-import type { NewFindingRow, NewMetricRow } from './schema.js';
+import type { Change, Finding, HostFacts } from '../types.js';
+import type { NewChangeRow, NewFindingRow, NewMetricRow } from './schema.js';
 
 /** Where a host result's rows belong. */
 export interface HostRunRef {
@@ -70,4 +70,23 @@ export function countBySeverity(findings: readonly Finding[]): { crit: number; w
   const counts = { crit: 0, warn: 0, info: 0 };
   for (const finding of findings) counts[finding.severity] += 1;
   return counts;
+}
+
+export function changeRow(change: Change, ref: HostRunRef, detectedAt: string): NewChangeRow {
+  return {
+    host_id: ref.hostId,
+    host_run_id: ref.hostRunId,
+    run_id: ref.runId,
+    kind: change.kind,
+    action: change.action,
+    subject: change.subject,
+    category: change.category,
+    detail: change.detail,
+    before: change.before ?? null,
+    after: change.after ?? null,
+    expected: change.expected ? 1 : 0,
+    reason: change.reason,
+    changed_at: change.at ?? null,
+    detected_at: detectedAt,
+  };
 }

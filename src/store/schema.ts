@@ -174,6 +174,44 @@ export interface LogTemplateTable {
   first_host_run_id: number | null;
 }
 
+/** One difference between a host's baseline and the host at a pass (migration 0005), expected or not. */
+export interface ChangeTable {
+  id: Generated<number>;
+  host_id: number;
+  host_run_id: number;
+  run_id: number;
+  /** A ChangeKind: user, group, sudoers, authorized_keys, package, service, listener, cron, container, image, file, disk, kernel, boot. */
+  kind: string;
+  action: 'added' | 'removed' | 'changed';
+  subject: string;
+  /** The finding category it falls under. */
+  category: string;
+  detail: string;
+  before: string | null;
+  after: string | null;
+  expected: IntBoolean;
+  reason: string | null;
+  /** When it happened, when known. */
+  changed_at: IsoTimestamp | null;
+  detected_at: IsoTimestamp;
+}
+
+/** One row per host and finding key while its condition lasts (migration 0005): a persisting finding is one item. */
+export interface FindingStateTable {
+  id: Generated<number>;
+  host_id: number;
+  key: string;
+  category: string;
+  severity: Severity;
+  title: string;
+  first_seen: IsoTimestamp;
+  last_seen: IsoTimestamp;
+  /** Passes in a row that reported it. */
+  passes: number;
+  /** Set when a pass that looked no longer reports it; null while open. */
+  resolved_at: IsoTimestamp | null;
+}
+
 /** Host keys pinned on first use: one per host and key type (see src/collect/host-key-policy.ts). */
 export interface HostKeyTable {
   id: Generated<number>;
@@ -223,6 +261,8 @@ export interface Database {
   cursors: CursorTable;
   source_cursors: SourceCursorTable;
   log_templates: LogTemplateTable;
+  changes: ChangeTable;
+  finding_state: FindingStateTable;
   audit_log: AuditLogTable;
   pass_lock: PassLockTable;
   host_keys: HostKeyTable;
@@ -260,3 +300,6 @@ export type NewHostKeyRow = Insertable<HostKeyTable>;
 
 export type PassLockRow = Selectable<PassLockTable>;
 export type NewPassLockRow = Insertable<PassLockTable>;
+
+export type ChangeRow = Selectable<ChangeTable>;
+export type NewChangeRow = Insertable<ChangeTable>;

@@ -4,7 +4,8 @@ import type { Database } from './schema.js';
 import { attachSourceCursors } from './source-cursors-repo.js';
 
 /**
- * Reads what the store knows about the given hosts before a pass, in six queries whatever the number of hosts.
+ * Reads what the store knows about the given hosts before a pass, in seven queries whatever the number of hosts.
+ * - the open items (finding_state rows not resolved: `openFindings`, only when there are some);
  * - cursors, journal and docker positions (`sourceCursors`, only when there are some) and baselines as stored;
  * - lastRunAt: start of the latest host run; lastScore: score of the latest host run that has one (a failed
  *   collection may have none, and the previous known score is what a report compares with);
@@ -54,6 +55,18 @@ export async function loadPreviousState(
     }
   }
   await attachSourceCursors(db, byId);
+  if (ids.length > 0) {
+    const open = await db
+      .selectFrom('finding_state')
+      .select(['host_id', 'key', 'first_seen', 'passes'])
+      .where('host_id', 'in', ids)
+      .where('resolved_at', 'is', null)
+      .execute();
+    for (const row of open) {
+      const state = byId.get(row.host_id);
+      if (state) (state.openFindings ??= {})[row.key] = { since: row.first_seen, passes: Number(row.passes) };
+    }
+  }
   const states = new Map<string, PreviousHostState>();
   for (const [name, id] of hostIds) states.set(name, byId.get(id) ?? emptyState(id));
   return states;

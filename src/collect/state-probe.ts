@@ -153,10 +153,12 @@ export function buildStateProbe(options: StateProbeOptions): string[] {
   if command -v ss >/dev/null 2>&1; then
     ss -H -l -t -u -n -p 2>/dev/null | sed 's/^/S /' && return 0
   fi
+  _pf=
   for _p in tcp tcp6 udp udp6; do
     [ -r "$R/proc/1/net/$_p" ] && _n="$R/proc/1/net/$_p" || _n="$R/proc/net/$_p"
-    [ -r "$_n" ] && sed "s/^/P $_p /" "$_n"
+    [ -r "$_n" ] && sed "s/^/P $_p /" "$_n" && _pf=1
   done
+  [ -n "$_pf" ] || echo '@unavailable no ss and no /proc/net'
   return 0
 }`,
     'sec boot-id p_bootid',

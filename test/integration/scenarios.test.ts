@@ -22,13 +22,18 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/collect/create-transport.js';
 import { runPass, type PassDeps } from '../../src/run-pass.js';
-import { FINDING_CATEGORIES, type Finding, type FindingCategory } from '../../src/types.js';
+import { CHANGE_KINDS, FINDING_CATEGORIES, type Change, type Finding, type FindingCategory, type HostPassResult } from '../../src/types.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/cli.js';
 
 const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/scenarios');
 /** Shared /proc and /etc facts, copied into every rootfs first: facts work and resource findings stay healthy. */
 const HOST_DIR = join(SCENARIOS, '_host');
+/**
+ * Stub `ss` and `systemctl`, first on PATH: they print the simulated host's `.stub/` files (found through
+ * DTHOSTMON_ROOTFS, which the probe exports). Packages need no stub: dpkg-query reads the rootfs's var/lib/dpkg.
+ */
+const STUBS_DIR = join(SCENARIOS, '_stubs');
 
 interface ExpectedFinding {
   category: string;
@@ -36,9 +41,21 @@ interface ExpectedFinding {
   severity: string;
 }
 
+interface ExpectedChange {
+  kind: string;
+  action: string;
+  subject: string;
+  expected: boolean;
+}
+
 interface Expected {
   description: string;
   findings: ExpectedFinding[];
+  /**
+   * Changes (table `changes`) the second pass must record, with their expected flag. Every UNEXPECTED change the
+   * pass records must be listed here; expected ones may be.
+   */
+  changes?: ExpectedChange[];
   mustNotHave: string[];
   /**
    * A product defect this scenario shows today, described. The scenario stays as strict as it should be; its test
@@ -67,6 +84,11 @@ interface Outcome {
   unexpected: ExpectedFinding[];
   /** Unexpected findings that fail the scenario. */
   failing: ExpectedFinding[];
+  /** Expected changes not recorded (or with the other expected flag), and unexpected changes not listed. */
+  changeProblems: string[];
+  /** Changes expected.json lists, and how many of them the pass recorded. */
+  changesListed: number;
+  changesFound: number;
 }
 
 const scenarioNames = readdirSync(SCENARIOS)
@@ -137,14 +159,31 @@ function readExpected(name: string): Expected {
   const expected = JSON.parse(readFileSync(join(SCENARIOS, name, 'expected.json'), 'utf8')) as Expected;
   const unknown = [...expected.findings.map((f) => f.category), ...expected.mustNotHave].filter((c) => !(FINDING_CATEGORIES as readonly string[]).includes(c));
   if (unknown.length > 0) throw new Error(`${name}/expected.json: not in the finding taxonomy: ${unknown.join(', ')}`);
+  const kinds = (expected.changes ?? []).map((c) => c.kind).filter((k) => !(CHANGE_KINDS as readonly string[]).includes(k));
+  if (kinds.length > 0) throw new Error(`${name}/expected.json: not a change kind: ${kinds.join(', ')}`);
   return expected;
 }
 
+const showChange = (c: ExpectedChange): string => `${c.kind} ${c.action} ${c.subject} (${c.expected ? 'expected' : 'unexpected'})`;
+
+/** Expected changes missing, and recorded unexpected changes that expected.json does not list. */
+function judgeChanges(expected: Expected, changes: Change[]): string[] {
+  const actual = changes.map((c) => ({ kind: c.kind, action: c.action, subject: c.subject, expected: c.expected }));
+  const sameChange = (a: ExpectedChange, b: ExpectedChange): boolean => a.kind === b.kind && a.action === b.action && a.subject === b.subject && a.expected === b.expected;
+  const problems: string[] = [];
+  for (const want of expected.changes ?? []) if (!actual.some((c) => sameChange(c, want))) problems.push(`missing change: ${showChange(want)}`);
+  for (const c of actual) if (!c.expected && !(expected.changes ?? []).some((w) => sameChange(w, c))) problems.push(`unlisted unexpected change: ${showChange(c)}`);
+  return problems;
+}
+
 /** Compares one host's findings of the second pass with its scenario's expected.json. */
-function judge(name: string, findings: Finding[]): Outcome {
+function judge(name: string, findings: Finding[], changes: Change[] = []): Outcome {
   const expected = readExpected(name);
   const actual = findings.filter(isScenarioFinding).map((f) => ({ category: f.category, subject: f.subject ?? '', severity: f.severity }));
-  if (process.env.SCENARIO_DUMP) console.log(`${name}:\n${findings.map((f) => `  ${f.ruleId} | ${f.category} | ${f.subject} | ${f.severity} | ${f.title}`).join('\n')}`);
+  if (process.env.SCENARIO_DUMP) {
+    console.log(`${name}:\n${findings.map((f) => `  ${f.ruleId} | ${f.category} | ${f.subject} | ${f.severity} | ${f.title}`).join('\n')}`);
+    console.log(changes.map((c) => `  change ${c.kind} ${c.action} ${c.subject} expected=${c.expected} ${c.reason ?? ''} | ${c.detail}`).join('\n'));
+  }
   const unmatched = [...actual];
   const found: ExpectedFinding[] = [];
   const missed: ExpectedFinding[] = [];
@@ -154,17 +193,23 @@ function judge(name: string, findings: Finding[]): Outcome {
     else missed.push(want);
   }
   const expectedCategories = new Set(expected.findings.map((f) => f.category));
-  const failing = unmatched.filter((f) => expected.mustNotHave.includes(f.category) || expectedCategories.has(f.category));
-  // Benign: every log category it does not expect must stay silent.
+  // Benign: every log category it does not expect must stay silent, and no change may raise a finding.
   const benign = LOG_CATEGORIES.every((c) => expectedCategories.has(c) || expected.mustNotHave.includes(c));
-  return { name, benign, knownIssue: expected.knownIssue, expected: expected.findings, found, missed, unexpected: unmatched, failing };
+  const fromChange = new Set(findings.filter((f) => f.ruleId.startsWith('change.')).map((f) => `${f.category} ${f.subject ?? ''}`));
+  const failing = unmatched.filter(
+    (f) => expected.mustNotHave.includes(f.category) || expectedCategories.has(f.category) || (benign && fromChange.has(`${f.category} ${f.subject}`)),
+  );
+  const changeProblems = judgeChanges(expected, changes);
+  const changesListed = expected.changes?.length ?? 0;
+  const changesFound = changesListed - changeProblems.filter((p) => p.startsWith('missing')).length;
+  return { name, benign, knownIssue: expected.knownIssue, expected: expected.findings, found, missed, unexpected: unmatched, failing, changeProblems, changesListed, changesFound };
 }
 
 /**
  * Every scenario is a host of ONE config (transport local, its own rootfs), so both passes collect them all at
  * once: a first pass sleeps for its CPU sample, and 17 of those in a row would take most of the time budget.
  */
-async function runCorpus(store: TestStore, work: string): Promise<Map<string, Finding[]>> {
+async function runCorpus(store: TestStore, work: string): Promise<Map<string, HostPassResult>> {
   const hostLines: string[] = [];
   for (const name of scenarioNames) {
     const rootfs = join(work, name);
@@ -183,20 +228,20 @@ async function runCorpus(store: TestStore, work: string): Promise<Map<string, Fi
   const second = await runPass(config, deps);
   expect(second.hosts.filter((h) => h.status !== 'ok').map((h) => [h.name, h.error])).toEqual([]);
   if (process.env.SCENARIO_DUMP) console.log(second.hosts.map((h) => `${h.name}: ${h.logBytesRead} log bytes read`).join('\n'));
-  return new Map(second.hosts.map((h) => [h.name, h.findings]));
+  return new Map(second.hosts.map((h) => [h.name, h]));
 }
 
 /** Detection rate (expected findings found / expected) and false-positive rate (noisy benign / benign scenarios). */
 function rates(outcomes: Outcome[]): { detection: number; falsePositive: number; text: string } {
-  const expectedCount = outcomes.reduce((n, o) => n + o.expected.length, 0);
-  const foundCount = outcomes.reduce((n, o) => n + o.found.length, 0);
+  const expectedCount = outcomes.reduce((n, o) => n + o.expected.length + o.changesListed, 0);
+  const foundCount = outcomes.reduce((n, o) => n + o.found.length + o.changesFound, 0);
   const benign = outcomes.filter((o) => o.benign);
-  const noisy = benign.filter((o) => o.unexpected.length > 0);
+  const noisy = benign.filter((o) => o.unexpected.length > 0 || o.changeProblems.length > 0);
   const detection = expectedCount === 0 ? 1 : foundCount / expectedCount;
   const falsePositive = benign.length === 0 ? 0 : noisy.length / benign.length;
   const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const text =
-    `detection ${foundCount}/${expectedCount} = ${percent(detection)}, ` +
+    `detection (findings + changes) ${foundCount}/${expectedCount} = ${percent(detection)}, ` +
     `false positives ${noisy.length}/${benign.length} benign scenarios = ${percent(falsePositive)}${noisy.length > 0 ? ` (${noisy.map((o) => o.name).join(', ')})` : ''}`;
   return { detection, falsePositive, text };
 }
@@ -204,8 +249,8 @@ function rates(outcomes: Outcome[]): { detection: number; falsePositive: number;
 function table(outcomes: Outcome[]): string {
   const rows = [['scenario', 'expected', 'found', 'missed', 'unexpected']];
   for (const o of outcomes) {
-    const unexpected = o.unexpected.map((f) => `${o.failing.includes(f) ? '!' : ''}${show(f)}`);
-    rows.push([o.name, String(o.expected.length), String(o.found.length), o.missed.map(show).join('; ') || '-', unexpected.join('; ') || '-']);
+    const unexpected = [...o.unexpected.map((f) => `${o.failing.includes(f) ? '!' : ''}${show(f)}`), ...o.changeProblems.map((p) => `!${p}`)];
+    rows.push([o.name, String(o.expected.length + o.changesListed), String(o.found.length + o.changesFound), o.missed.map(show).join('; ') || '-', unexpected.join('; ') || '-']);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join(' | ')).join('\n');
@@ -214,15 +259,18 @@ function table(outcomes: Outcome[]): string {
 describe('scenario corpus (two passes per simulated host)', () => {
   let store: TestStore;
   let work: string;
-  let secondPass: Map<string, Finding[]>;
+  let secondPass: Map<string, HostPassResult>;
   const outcomes: Outcome[] = [];
+  const path = process.env.PATH;
 
   beforeAll(async () => {
+    process.env.PATH = `${STUBS_DIR}:${path ?? '/usr/bin:/bin'}`;
     store = await openTestStore('sqlite');
     work = tempDir('dthm-scenarios-');
     secondPass = await runCorpus(store, work);
   });
   afterAll(async () => {
+    process.env.PATH = path;
     await store.cleanup();
     rmSync(work, { recursive: true, force: true });
   });
@@ -230,9 +278,10 @@ describe('scenario corpus (two passes per simulated host)', () => {
   for (const name of scenarioNames) {
     const knownIssue = readExpected(name).knownIssue;
     (knownIssue ? it.failing : it)(knownIssue ? `${name} (known issue: ${knownIssue})` : name, () => {
-      const outcome = judge(name, secondPass.get(name) ?? []);
+      const host = secondPass.get(name);
+      const outcome = judge(name, host?.findings ?? [], host?.changes ?? []);
       outcomes.push(outcome);
-      expect({ missed: outcome.missed.map(show), failing: outcome.failing.map(show) }).toEqual({ missed: [], failing: [] });
+      expect({ missed: outcome.missed.map(show), failing: outcome.failing.map(show), changes: outcome.changeProblems }).toEqual({ missed: [], failing: [], changes: [] });
     });
   }
 

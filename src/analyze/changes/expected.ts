@@ -78,7 +78,8 @@ function txOfProgram(transactions: readonly PackageTransaction[], program: strin
   if (base.length < 3) return null;
   for (const tx of transactions) {
     const names = [...tx.packages.installed, ...tx.packages.upgraded, ...tx.packages.removed];
-    if (names.some((n) => n.toLowerCase() === base || n.toLowerCase().startsWith(`${base}-`) || baseName(n) === base)) return tx;
+    // `postgres` (the process) is of postgresql; a prefix needs 4 letters so `nc` or `sh` match nothing.
+    if (names.some((n) => n.toLowerCase() === base || baseName(n) === base || (base.length >= 4 && n.toLowerCase().startsWith(base)))) return tx;
   }
   return null;
 }

@@ -171,7 +171,8 @@ export function parseListeners(text: string): Listener[] {
     else if (line.startsWith('P ')) listener = parseProcNetLine(line.slice(2));
     if (listener) out.set(`${listener.proto} ${listener.address} ${listener.port}`, listener);
   }
-  return [...out.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.port - b.port || a.address.localeCompare(b.address));
+  const order = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return [...out.values()].sort((a, b) => order(a.proto, b.proto) || a.port - b.port || order(a.address, b.address));
 }
 
 function parseSsLine(line: string): Listener | null {

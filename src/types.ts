@@ -4,6 +4,7 @@
  */
 
 import type { RuleIndex } from './analyze/rules/index.js';
+import type { DuResult } from './collect/du.js';
 
 // ---------------------------------------------------------------------------------------------
 // Findings
@@ -164,6 +165,17 @@ export interface AlertThresholds {
   failedLoginAttempts: number;
 }
 
+/** `disk_growth` resolved. Exactly one of stepBytes and stepPercent is set. */
+export interface DiskGrowthSettings {
+  stepBytes: number | null;
+  stepPercent: number | null;
+  fullWithinDays: number;
+  /** Run a bounded du on the mount that grew past the step (`du`, default true). */
+  du: boolean;
+  duDepth: number;
+  duTimeoutSeconds: number;
+}
+
 /** A weekly time window when changes are planned. Days 0 = Sunday; minutes since midnight in `timezone`. */
 export interface MaintenanceWindow {
   days: number[];
@@ -234,6 +246,8 @@ export interface ResolvedHost {
   resourceThresholds: ResourceThresholds;
   thresholds: AlertThresholds;
   reportFrequency: string;
+  /** Disk growth (`disk_growth`): the step that counts, the fill horizon, and the bounded du. */
+  diskGrowth?: DiskGrowthSettings;
   /** Compare the host's state with the last pass (`track_changes`, default true). */
   trackChanges?: boolean;
   /** Files whose sha256 is watched (`watch_files` merged with the defaults). */
@@ -574,6 +588,8 @@ export interface HostSnapshot {
   failures: CollectFailure[];
   /** Our own SSH session on the host, so analysis can leave its log lines out of the auth findings. */
   monitorIdentity?: MonitorIdentity;
+  /** The bounded du of the one mount that grew past the step this pass (absent when none did). */
+  du?: { mount: string; usedBytes: number; sizeBytes: number; result: DuResult };
   /** What the host is (users, packages, services, ...), for change detection; absent when not probed. */
   state?: HostState | null;
 }

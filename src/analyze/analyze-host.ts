@@ -11,6 +11,7 @@ import { packageFindings } from './packages.js';
 import { newPatternFindings, type KnownTemplates, type NewPatternResult } from './new-patterns.js';
 import { excludeMonitorSessions } from './self-noise.js';
 import { analyzeChanges } from './changes/index.js';
+import { analyzeDisks } from './changes/disk.js';
 import { isPackageLog } from './packages.js';
 
 export interface AnalyzeOptions {
@@ -96,7 +97,9 @@ export function analyzeHost(
     existingKeys: new Set(logFindings.map((f) => f.key)),
     redact,
   });
+  const disks = analyzeDisks(host, snapshot, previous);
   const findings = [
+    ...disks.findings,
     // A log line about a change that a package transaction or the config explains (the useradd of a package's
     // install script) is explained with it.
     ...logFindings.filter((f) => !changed.explainedKeys.has(f.key)),
@@ -109,9 +112,11 @@ export function analyzeHost(
   ].sort(compareFindings);
   markOpenSince(findings, previous, snapshot.collectedAt);
   const { score, status, reasons } = scoreHost(findings, snapshot.facts, host.resourceThresholds);
+  const changes = [...changed.changes, ...disks.changes];
+  const baselines = { ...disks.baselines, ...(changed.baseline ? { state: changed.baseline } : {}) };
   const extra = {
-    ...(changed.baseline || changed.changes.length > 0 ? { changes: changed.changes } : {}),
-    ...(changed.baseline ? { baselines: { state: changed.baseline } } : {}),
+    ...(changed.baseline || changes.length > 0 ? { changes } : {}),
+    ...(Object.keys(baselines).length > 0 ? { baselines } : {}),
   };
   if (!patterns) return { findings, score, status, reasons, ...extra };
   const logTemplates = patterns.seen.map((s) => ({ hash: s.hash, template: s.template, isError: s.isError, count: s.count }));

@@ -27,6 +27,9 @@ import { factsFromProbe } from './facts-from-probe.js';
 import { parseProbeOutput, type ProbeSection } from './parse-probe-output.js';
 import { runShellSession } from './shell-session.js';
 import { stateFromProbe } from './parsers/state.js';
+import { buildDuScript, parseDu, readDuBaseline } from './du.js';
+import { readDiskHistory } from '../analyze/disk-history.js';
+import { mountsToInspect, type DiskLook } from '../analyze/disk-growth.js';
 import { DEFAULT_WATCH_FILES } from './state-probe.js';
 import { sudoOptions } from './sudo.js';
 
@@ -93,6 +96,7 @@ export async function collectHost(
   let readFailure: string | null = null;
   let cpuAt = started;
   let cpuWindowSeconds = cpuSampleSeconds;
+  let du: HostSnapshot['du'];
 
   // ONE remote shell for the whole host: the probe, then the read of what it planned, then (first pass only) the
   // second CPU sample, taken after the read so that no pass sleeps just to measure the CPU.
@@ -169,6 +173,20 @@ export async function collectHost(
         if (read.failure) return;
       }
 
+      // A mount that grew past the step since the last look: a bounded du of that ONE mount names the directories.
+      const growth = host.diskGrowth;
+      const disks = growth?.du && host.trackChanges !== false ? factsFromProbe(sections, host.rootfs).facts?.disks : null;
+      const mount = disks ? mountsToInspect(disks, { history: readDiskHistory(previous.baselines.disk_history), lastDu: lastDuLooks(previous) }, growth!)[0] : undefined;
+      const disk = disks?.find((d) => d.mount === mount);
+      if (growth && disk) {
+        // Within the step's own timeout, with room for the sort and the output.
+        const timeoutSeconds = Math.max(1, Math.min(growth.duTimeoutSeconds, Math.floor(host.commandTimeoutMs / 1000) - 5));
+        const step = await send(buildDuScript(host.rootfs, disk.mount, { depth: growth.duDepth, timeoutSeconds }));
+        if (step.failure) failures.push({ source: `du:${disk.mount}`, message: step.failure });
+        else du = { mount: disk.mount, usedBytes: disk.usedBytes, sizeBytes: disk.sizeBytes, result: parseDu(step.text) };
+        if (step.failure) return;
+      }
+
       if (previousCpu === null) {
         // A first pass has no stored counters to compare with: a second sample. The read since the first one usually
         // gives the window; only when it was shorter than MIN_CPU_WINDOW_SECONDS does the host sleep to make it
@@ -240,6 +258,7 @@ export async function collectHost(
     ...(sourceCursors.length > 0 ? { sourceCursors } : {}),
     failures,
     ...(state ? { state } : {}),
+    ...(du ? { du } : {}),
   };
 }
 
@@ -265,4 +284,15 @@ export function previousCpuCounters(previous: PreviousHostState): CpuCounters | 
   if (!c || typeof c.totalJiffies !== 'number' || typeof c.idleJiffies !== 'number' || typeof c.at !== 'string') return null;
   if (!Number.isFinite(Date.parse(c.at))) return null;
   return { totalJiffies: c.totalJiffies, idleJiffies: c.idleJiffies, at: c.at };
+}
+
+/** Usage of each mount at its last du (the `du:<mount>` baselines). */
+function lastDuLooks(previous: PreviousHostState): Record<string, DiskLook> {
+  const looks: Record<string, DiskLook> = {};
+  for (const [kind, data] of Object.entries(previous.baselines)) {
+    if (!kind.startsWith('du:')) continue;
+    const baseline = readDuBaseline(data);
+    if (baseline) looks[kind.slice(3)] = { usedBytes: baseline.usedBytes, sizeBytes: baseline.sizeBytes };
+  }
+  return looks;
 }

@@ -60,7 +60,7 @@ export async function runShellSession(
   };
   const exec = runScript(transport, input, {
     // Each step keeps its own timer; this only stops a shell that outlives every step.
-    timeoutMs: options.stepTimeoutMs * 3,
+    timeoutMs: options.stepTimeoutMs * 4,
     signal,
     onStdout,
     ...(options.sudo ? { sudo: true } : {}),

@@ -2,7 +2,7 @@
  * Resolves every host's settings global -> site -> host (the lower level wins) and records in
  * `origin` which level each value came from, so `dthostmon config` can explain a setting.
  */
-import type { AlertThresholds, BandName, ExpectedChangeRule, MaintenanceWindow, Origin, ResolvedHost, ResourceThresholds } from '../types.js';
+import type { AlertThresholds, BandName, DiskGrowthSettings, ExpectedChangeRule, MaintenanceWindow, Origin, ResolvedHost, ResourceThresholds } from '../types.js';
 import { DEFAULT_WATCH_FILES } from '../collect/state-probe.js';
 import { parseDays, type ExpectedChangeEntry, type MaintenanceWindowEntry } from './schema-changes.js';
 import type { ConfigDocument, HostEntry, SiteEntry } from './schema.js';
@@ -70,6 +70,20 @@ export function resolveWindows(entries: readonly MaintenanceWindowEntry[]): Main
     const when = `${w.days && w.days.length > 0 ? `${w.days.join(',')} ` : 'daily '}${w.start}-${w.end} ${timezone}`;
     return { days, startMinute: minuteOf(w.start), endMinute: minuteOf(w.end), timezone, label: w.name ? `${w.name} (${when})` : `maintenance window ${when}` };
   });
+}
+
+/** `disk_growth` per key, the lowest level that sets a key winning. */
+function resolveDiskGrowth(levels: Levels): DiskGrowthSettings {
+  const key = <K extends 'step' | 'full_within_days' | 'du' | 'du_depth' | 'du_timeout'>(name: K) => levels.map((l) => l.disk_growth?.[name]).find((v) => v !== undefined);
+  const step = key('step');
+  return {
+    stepBytes: step === undefined ? 1024 ** 3 : 'bytes' in step ? step.bytes : null,
+    stepPercent: step !== undefined && 'percent' in step ? step.percent : null,
+    fullWithinDays: key('full_within_days') ?? 7,
+    du: key('du') ?? true,
+    duDepth: key('du_depth') ?? 2,
+    duTimeoutSeconds: key('du_timeout') ?? 20,
+  };
 }
 
 function resolveExpected(levels: Levels): ExpectedChangeRule[] {
@@ -201,6 +215,7 @@ function resolveOne(
     learningPasses: take('learningPasses', levels.map((l) => l.learning_passes), HOST_DEFAULTS.learningPasses),
     trackChanges: take('trackChanges', levels.map((l) => l.track_changes), HOST_DEFAULTS.trackChanges),
     watchFiles: resolveWatchFiles(levels),
+    diskGrowth: resolveDiskGrowth(levels),
     maintenanceWindows: resolveWindows(take<MaintenanceWindowEntry[]>('maintenanceWindows', levels.map((l) => l.maintenance_windows), [])),
     expectedChanges: resolveExpected(levels),
     resourceThresholds: resolveBands(levels, origin),

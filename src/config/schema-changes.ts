@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { CHANGE_KINDS } from '../types.js';
 import { describeValue } from './config-path.js';
-import { boolean, nonEmptyText, oneOf, patternText, text } from './schema-primitives.js';
+import { boolean, decimal, integer, nonEmptyText, oneOf, parseSizeBytes, patternText, text } from './schema-primitives.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const DAY_NAMES: Record<string, number> = {
@@ -81,7 +81,30 @@ export const expectedChangeSchema = z
   })
   .describe('A change that is planned: it is recorded with expected: true and this reason, and raises no finding.');
 
+/** `"1GiB"`, `1073741824` or `"5%"`: bytes, or percent of the mount's size. */
+const stepSchema = z.preprocess(
+  (v) => {
+    if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(v)) return { percent: Number(v.replace('%', '').trim()) };
+    const bytes = parseSizeBytes(v);
+    return typeof bytes === 'number' ? { bytes } : bytes;
+  },
+  z.union([z.object({ percent: z.number().gt(0).max(100) }), z.object({ bytes: z.number().int().positive() })], {
+    error: (issue) => `expected a size such as "1GiB" or a percent of the mount such as "5%", got ${describeValue(issue.input)}`,
+  }),
+);
+
+export const diskGrowthSchema = z
+  .strictObject({
+    step: stepSchema.optional().describe('Growth since the last pass that is a finding and starts a du: a size ("1GiB") or a percent of the mount ("5%"). Default 1GiB.'),
+    full_within_days: decimal(0.1, 365, 'days').optional().describe('A 24 h or 7 d trend that fills the mount within this many days is a finding. Default 7.'),
+    du: boolean().optional().describe('Run a bounded du on the mount that grew (one mount per pass). Default true.'),
+    du_depth: integer(0, 16).optional().describe('Directory depth of the du. Default 2.'),
+    du_timeout: integer(1, 3600).optional().describe('Seconds the du may run (also bounded by command_timeout). Default 20.'),
+  })
+  .describe('Disk growth: when a mount grows past the step, name the directories that grew.');
+
 export const changeSettingsShape = {
+  disk_growth: diskGrowthSchema.optional(),
   track_changes: boolean()
     .optional()
     .describe('Compare users, groups, sudoers, keys, packages, services, ports, crontabs, watched files, disks and the boot with the last pass. Default true.'),

@@ -78,7 +78,6 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
       await trx.insertInto('changes').values(batch.map((c) => changeRow(c, ref, snapshot.collectedAt))).execute();
     }
     const findings = allFindings(input);
-    await saveFindingState(trx, input.hostId, findings, input.analysis !== null, snapshot.collectedAt);
     await saveHostKeys(trx, input.hostId, input.hostKeys ?? [], input.finishedAt);
     for (const batch of chunk(findings, FINDINGS_PER_STATEMENT)) {
       await trx
@@ -86,6 +85,7 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
         .values(batch.map((finding) => findingRow(finding, ref, input.finishedAt)))
         .execute();
     }
+    await saveFindingState(trx, input.hostId, findings, input.analysis !== null, snapshot.collectedAt);
     if (snapshot.reachable) {
       await trx.updateTable('hosts').set({ last_seen: snapshot.collectedAt }).where('id', '=', input.hostId).execute();
     }

@@ -46,6 +46,8 @@ describe('settings inherit global -> site -> host', () => {
     expect(host.origin).toEqual({
       hostname: 'host',
       learningPasses: 'default',
+      trackChanges: 'default',
+      maintenanceWindows: 'default',
       port: 'host',
       user: 'host',
       transport: 'default',

@@ -114,8 +114,8 @@ describe.each(await testDialects())('loadPreviousState on %s', (dialect) => {
     queries.count = 0;
     const states = await loadPreviousState(store.db.withPlugin(counting), ids);
 
-    // cursors, baselines, last runs, last scores, failures, source positions.
-    expect(forOne).toBeLessThanOrEqual(6);
+    // cursors, baselines, last runs, last scores, failures, source positions, open items.
+    expect(forOne).toBeLessThanOrEqual(7);
     expect(queries.count).toBe(forOne);
     expect(states.size).toBe(60);
     expect([...states.values()].filter((state) => state.lastScore === 90)).toHaveLength(3);

@@ -82,7 +82,9 @@ export class HostLogStream {
     templates?.add(record);
     if (candidates.rules.length === 0) return;
     const hit = matchRules(candidates.rules, record);
-    if (hit) into.add(hit, record, seq);
+    if (!hit) return;
+    into.add(hit, record, seq);
+    templates?.markRuled(record);
   }
 
   /** @internal */

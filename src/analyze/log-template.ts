@@ -217,6 +217,8 @@ export interface TemplateStat {
   /** The log source of its first line. */
   source: string;
   examples: string[];
+  /** Lines of it that a log rule matched (their finding already reports them). */
+  ruled?: number;
 }
 
 /**
@@ -251,6 +253,12 @@ export class TemplateAccumulator {
     if (stat.examples.length < EXAMPLES_PER_TEMPLATE) stat.examples.push(record.line);
   }
 
+  /** The line (just added) was matched by a log rule: a template all of whose lines a rule reports is no news. */
+  markRuled(record: LogRecord): void {
+    const stat = this.stats.get(templateKey(record));
+    if (stat) stat.ruled = (stat.ruled ?? 0) + 1;
+  }
+
   merge(other: TemplateAccumulator): void {
     this.lines += other.lines;
     this.errorLines += other.errorLines;
@@ -259,6 +267,7 @@ export class TemplateAccumulator {
       const stat = this.stats.get(key);
       if (stat) {
         stat.count += from.count;
+        if (from.ruled) stat.ruled = (stat.ruled ?? 0) + from.ruled;
         for (const line of from.examples) if (stat.examples.length < EXAMPLES_PER_TEMPLATE) stat.examples.push(line);
       } else if (this.stats.size < MAX_TEMPLATES_PER_PASS) {
         this.stats.set(key, { ...from, examples: [...from.examples] });

@@ -62,8 +62,9 @@ export function newPatternFindings(acc: TemplateAccumulator, known: KnownTemplat
   const isLearning = known.passes < options.learningPasses;
   const findings: Finding[] = [];
   if (!isLearning) {
+    // A new template every line of which a rule already reported (each sudo command line) is that rule's finding.
     const fresh = seen
-      .filter((s) => !known.hashes.has(s.hash))
+      .filter((s) => !known.hashes.has(s.hash) && (s.ruled ?? 0) < s.count)
       .sort((a, b) => Number(b.isError) - Number(a.isError) || b.count - a.count || (a.template < b.template ? -1 : 1));
     for (const stat of fresh.slice(0, MAX_NEW_PATTERN_FINDINGS)) findings.push(newPatternFinding(stat, options.redact));
     const rest = fresh.slice(MAX_NEW_PATTERN_FINDINGS);

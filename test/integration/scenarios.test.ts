@@ -256,6 +256,20 @@ function table(outcomes: Outcome[]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join(' | ')).join('\n');
 }
 
+/**
+ * Which finding categories the corpus exercises: those some expected.json requires as a finding, out of the whole
+ * taxonomy. Printed with the rates, so a category no scenario tests stands out.
+ */
+function coverage(): string {
+  const covered = new Set(scenarioNames.flatMap((name) => readExpected(name).findings.map((f) => f.category)));
+  const missing = FINDING_CATEGORIES.filter((c) => !covered.has(c));
+  return (
+    `categories covered by the corpus: ${FINDING_CATEGORIES.length - missing.length}/${FINDING_CATEGORIES.length}\n` +
+    `  covered: ${FINDING_CATEGORIES.filter((c) => covered.has(c)).join(', ')}\n` +
+    `  not covered: ${missing.join(', ') || '-'}`
+  );
+}
+
 describe('scenario corpus (two passes per simulated host)', () => {
   let store: TestStore;
   let work: string;
@@ -268,7 +282,7 @@ describe('scenario corpus (two passes per simulated host)', () => {
     store = await openTestStore('sqlite');
     work = tempDir('dthm-scenarios-');
     secondPass = await runCorpus(store, work);
-  });
+  }, 180_000);
   afterAll(async () => {
     process.env.PATH = path;
     await store.cleanup();
@@ -293,7 +307,8 @@ describe('scenario corpus (two passes per simulated host)', () => {
     console.log(
       `${table(outcomes)}\n\n(! = forbidden: a mustNotHave category, or an expected category with another subject/severity)\n` +
         `all scenarios: ${all.text}\n` +
-        (known.length > 0 ? `without the known issues (${known.join(', ')}), asserted: ${asserted.text}\n` : ''),
+        (known.length > 0 ? `without the known issues (${known.join(', ')}), asserted: ${asserted.text}\n` : '') +
+        `${coverage()}\n`,
     );
     expect(asserted.detection).toBe(1);
     expect(asserted.falsePositive).toBe(0);

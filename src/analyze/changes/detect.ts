@@ -210,10 +210,18 @@ function diffListeners(before: Listener[], after: Listener[]): Change[] {
   return out;
 }
 
-function diffWatched(before: NonNullable<StoredState['watched']>, after: NonNullable<StoredState['watched']>): Change[] {
+/** A glob of watch_files (`*` and `?` within one path segment) as a RegExp. */
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+}
+
+function diffWatched(before: NonNullable<StoredState['watched']>, after: NonNullable<StoredState['watched']>, patterns: readonly string[]): Change[] {
   const out: Change[] = [];
+  // A path the baseline does not have is new when a glob that was already watched matches it (a new drop-in); a
+  // path new to the config is only a new baseline entry.
+  const globs = patterns.filter((p) => /[*?]/.test(p)).map(globRegExp);
   for (const [path, f] of Object.entries(after)) {
-    const b = before[path];
+    const b = before[path] ?? (f.state === 'ok' && globs.some((g) => g.test(path)) ? { state: 'missing' as const, sha256: null, size: null, mtime: null } : undefined);
     if (!b || f.state === 'unreadable' || b.state === 'unreadable') continue;
     const at = f.mtime !== null ? new Date(f.mtime * 1000).toISOString() : null;
     if (b.state !== 'ok' && f.state === 'ok') out.push(change('file', 'added', path, 'file.changed', `${path} appeared (sha256 ${f.sha256?.slice(0, 12)})`, { after: f.sha256, at }));
@@ -264,7 +272,7 @@ export function detectChanges(before: StoredState, after: StoredState): Change[]
     ...both(before.services, after.services, diffServices),
     ...both(before.listeners, after.listeners, diffListeners),
     ...both(before.cron, after.cron, (b, a) => diffFiles('cron', 'cron.changed', b, a)),
-    ...both(before.watched, after.watched, diffWatched),
+    ...both(before.watched, after.watched, (b, a) => diffWatched(b, a, before.watchPatterns ?? [])),
     ...both(before.images, after.images, diffImages),
   ];
 }

@@ -1,6 +1,6 @@
 import type { Change, ExpectedChangeRule, MaintenanceWindow } from '../../types.js';
 import type { PackageTransaction } from '../packages.js';
-import { isLoginShell } from './detect.js';
+import { PRIVILEGED_GROUPS, isLoginShell } from './detect.js';
 
 /**
  * Judges each change expected or not, with the reason (issue #4, "expected vs unexpected"), in this order:
@@ -25,6 +25,8 @@ export interface ExpectedContext {
   /** Time of this pass and of the previous one. */
   now: Date;
   previousPassAt: Date | null;
+  /** Accounts whose creation this pass is already explained (filled by markExpected as it goes). */
+  explainedAccounts?: Set<string>;
 }
 
 /** `*` any run of characters, `?` one; the rest literal; whole-subject match. */
@@ -110,8 +112,19 @@ function explainByPackages(change: Change, ctx: ExpectedContext): string | null 
         const uid = Number(/uid=(\d+)/.exec(change.after ?? '')?.[1]);
         const shell = /shell=(\S+)/.exec(change.after ?? '')?.[1] ?? '';
         if (uid > 0 && uid < 1000 && !isLoginShell(shell)) return `system account created by ${describeTx(installs[0]!)}`;
+        // A system account with a shell, named after a package of the transaction (postgres of postgresql).
+        const own = uid > 0 && uid < 1000 ? txOfProgram(installs, change.subject) : null;
+        if (own) return `system account of a package of ${describeTx(own)}`;
+        return null;
       }
-      if (change.kind === 'group' && change.action === 'added' && !/ with /.test(change.detail)) return `system group created by ${describeTx(installs[0]!)}`;
+      if (change.kind === 'group') {
+        // A group a package created, or joined, for the system accounts its scripts created in this same pass.
+        const [group = '', member = ''] = change.subject.split(' ');
+        if (PRIVILEGED_GROUPS.has(group)) return null;
+        const members = change.action === 'added' ? (change.after ?? '').split(',').filter(Boolean) : member.startsWith('+') ? [member.slice(1)] : null;
+        if (members === null) return null;
+        if (members.every((m) => ctx.explainedAccounts?.has(m))) return `system group of ${describeTx(installs[0]!)}`;
+      }
       return null;
     }
     case 'service': {
@@ -161,6 +174,7 @@ export function markExpected(changes: Change[], ctx: ExpectedContext): Change[] 
     if (reason !== null) {
       change.expected = true;
       change.reason = reason;
+      if (change.kind === 'user' && change.action === 'added') (ctx.explainedAccounts ??= new Set()).add(change.subject);
     }
   }
   return changes;

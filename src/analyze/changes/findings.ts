@@ -75,7 +75,7 @@ function findingOf(c: Change): Finding {
     category: c.category,
     severity,
     ruleId: `change.${c.kind}`,
-    title: capitalize(c.detail),
+    title: titleOf(c),
     key: `${c.category}:${c.subject}`,
     subject: c.subject,
     count: 1,
@@ -84,8 +84,16 @@ function findingOf(c: Change): Finding {
   };
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+const KIND_NOUN: Record<Change['kind'], string> = {
+  user: 'User', group: 'Group', sudoers: 'Sudoers', authorized_keys: 'SSH key', package: 'Package', service: 'Service',
+  listener: 'Listener', cron: 'Crontab', container: 'Container', image: 'Image', file: 'File', disk: 'Disk', kernel: 'Kernel', boot: 'Host',
+};
+
+/** `Service nginx.service stopped ...`: a noun first, so the subject keeps its own case (`tcp`, `nginx.service`). */
+function titleOf(c: Change): string {
+  const noun = KIND_NOUN[c.kind];
+  if (c.detail.toLowerCase().startsWith(noun.toLowerCase())) return noun + c.detail.slice(noun.length);
+  return c.kind === 'boot' ? `${noun} ${c.detail}` : `${noun}: ${c.detail}`;
 }
 
 function grouped(category: Change['category'], list: Change[], note: string): Finding {

@@ -61,7 +61,7 @@ export function analyzeChanges(host: ResolvedHost, snapshot: HostSnapshot, previ
   // To the minute: the boot time derived from uptime moves by a second from pass to pass.
   const bootedAt = uptime === null ? null : new Date(Math.round((collectedAt.getTime() - uptime * 1000) / 60_000) * 60_000).toISOString();
   const before = readStoredState(previous.baselines.state);
-  const after = toStoredState(snapshot.state, { kernel: snapshot.facts.kernel, bootedAt }, before, input.redact);
+  const after = toStoredState(snapshot.state, { kernel: snapshot.facts.kernel, bootedAt, watchPatterns: host.watchFiles ?? [] }, before, input.redact);
   if (!before) return { ...empty, baseline: after };
 
   const changes = detectChanges(before, after);

@@ -24,6 +24,8 @@ export interface StoredState {
   cron: Record<string, StoredFile> | null;
   authorizedKeys: Record<string, AuthorizedKey[]> | null;
   watched: Record<string, WatchedFile> | null;
+  /** The watch_files patterns the watched files came from: a new match of a glob already watched is a new file. */
+  watchPatterns?: string[];
   packages: Record<string, string> | null;
   services: Record<string, ServiceState> | null;
   listeners: Listener[] | null;
@@ -57,7 +59,7 @@ export function readStoredState(data: unknown): StoredState | null {
 /** The baseline to store after this pass: this pass's state, redacted, with unreadable parts carried over. */
 export function toStoredState(
   state: HostState,
-  facts: { kernel: string; bootedAt: string | null },
+  facts: { kernel: string; bootedAt: string | null; watchPatterns?: readonly string[] },
   previous: StoredState | null,
   redact: (line: string) => string,
 ): StoredState {
@@ -78,6 +80,7 @@ export function toStoredState(
     cron: keep('cron', storeFiles(state.cron, redact)),
     authorizedKeys: keep('authorizedKeys', keys),
     watched: keep('watched', state.watched),
+    ...(facts.watchPatterns ? { watchPatterns: [...facts.watchPatterns] } : {}),
     packages: keep('packages', state.packages),
     services: keep('services', state.services),
     listeners: keep('listeners', state.listeners),

@@ -178,7 +178,7 @@ describe('markExpected', () => {
     expect(brief(changes)).toEqual([
       'user added postgres [expected: system account created by apt install postgresql by alice at 2026-11-26 09:30:00]',
       'user added eve',
-      'group added postgres [expected: system group created by apt install postgresql by alice at 2026-11-26 09:30:00]',
+      'group added postgres [expected: system group of apt install postgresql by alice at 2026-11-26 09:30:00]',
       'package added postgresql [expected: part of the package transaction apt install postgresql by alice at 2026-11-26 09:30:00]',
       'package added postgresql-common [expected: part of the package transaction apt install postgresql by alice at 2026-11-26 09:30:00]',
       'package added netcat',

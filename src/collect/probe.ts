@@ -67,6 +67,8 @@ export function buildProbeScript(options: ProbeOptions): string {
   const lines = [
     '{',
     `R=${shQuote(root)}`,
+    // For the commands the probe runs (df, ss, systemctl, docker): a wrapper on PATH can answer for a mounted host.
+    'DTHOSTMON_ROOTFS=${R:-/}; export DTHOSTMON_ROOTFS',
     `M=${shQuote(`@@dthm-${options.token}`)}`,
     "NL='",
     "'",

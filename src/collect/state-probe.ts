@@ -52,8 +52,7 @@ export interface StateProbeOptions {
 
 /**
  * The sh functions and `sec` calls of the state sections, appended to the probe script (which defines `R`, `NL`, `M`,
- * `sec`). `DTHOSTMON_ROOTFS` is exported for the commands the sections run (`ss`, `systemctl`, `docker`), so a
- * wrapper on PATH can answer for a host mounted at a rootfs.
+ * `sec`, and exports `DTHOSTMON_ROOTFS` for the commands the sections run: `ss`, `systemctl`, `docker`).
  */
 export function buildStateProbe(options: StateProbeOptions): string[] {
   const watched = options.watchFiles
@@ -61,7 +60,6 @@ export function buildStateProbe(options: StateProbeOptions): string[] {
     .map((p) => (/[*?[]/.test(p) ? `"$R"${shGlob(p)}` : `"$R"${shQuote(p)}`));
   const since = options.sinceEpoch === null ? '' : String(Math.floor(options.sinceEpoch));
   const lines = [
-    'DTHOSTMON_ROOTFS=${R:-/}; export DTHOSTMON_ROOTFS',
     `SINCE=${since}`,
     // dumpf TAG PATH: a file's state and its lines, each prefixed with | (capped).
     `dumpf() {

@@ -1,6 +1,7 @@
 import { classifyBand, classifyLoad, isAlwaysFullMount, loadPercent } from '../analyze/resources.js';
 import type {
   BandName,
+  Change,
   Finding,
   FindingCategory,
   HealthStatus,
@@ -30,6 +31,10 @@ export interface ReportEvidence {
 
 export interface ReportFinding {
   title: string;
+  /** Open since an earlier pass (`YYYY-MM-DD HH:MM:SS UTC`), null for a finding new in this pass. */
+  openSince: string | null;
+  /** Passes in a row that reported it. */
+  passes: number;
   category: FindingCategory;
   severity: Severity;
   subject: string | null;
@@ -66,6 +71,26 @@ export interface ReportLogSource {
   findingCount: number;
 }
 
+export interface ReportChange {
+  kind: Change['kind'];
+  action: Change['action'];
+  subject: string;
+  detail: string;
+  reason: string | null;
+}
+
+/** Changes shown per group at most; the rest are counted. */
+const MAX_CHANGES_SHOWN = 40;
+
+export interface ReportChanges {
+  unexpected: ReportChange[];
+  expected: ReportChange[];
+  /** Changes of each group not shown (beyond MAX_CHANGES_SHOWN). */
+  moreUnexpected: number;
+  moreExpected: number;
+  total: number;
+}
+
 /** Everything the host report template shows; plain data, no wording (that lives in the template). */
 export interface HostReportModel {
   /** `YYYY-MM-DD HH:MM:SS UTC`. */
@@ -88,6 +113,8 @@ export interface HostReportModel {
   /** Info findings, except collection failures (those are the collection notes). */
   nonCritical: ReportFinding[];
   health: ReportHealth | null;
+  /** What changed since the previous pass (null when the host's state was not compared). */
+  changes: ReportChanges | null;
   logSources: ReportLogSource[];
   collectionNotes: Array<{ source: string; message: string }>;
 }
@@ -100,9 +127,13 @@ export interface HostReportInput {
   generatedAt: Date;
 }
 
-function toReportFinding(f: Finding): ReportFinding {
+function toReportFinding(f: Finding, generatedAt: string): ReportFinding {
+  const since = f.since ? new Date(f.since) : null;
+  const openSince = since && Number.isFinite(since.getTime()) && (f.passes ?? 1) > 1 ? formatUtc(since) : null;
   return {
     title: f.title,
+    openSince: openSince === generatedAt ? null : openSince,
+    passes: f.passes ?? 1,
     category: f.category,
     severity: f.severity,
     subject: f.subject ?? null,
@@ -113,6 +144,22 @@ function toReportFinding(f: Finding): ReportFinding {
       lines: e.lines ?? [],
       values: Object.entries(e.values ?? {}).map(([name, value]) => ({ name, value })),
     })),
+  };
+}
+
+/** Unexpected changes first (they are the findings' cause), then the expected ones with their reasons. */
+function buildChanges(changes: readonly Change[] | undefined): ReportChanges | null {
+  if (changes === undefined) return null;
+  const view = (c: Change): ReportChange => ({ kind: c.kind, action: c.action, subject: c.subject, detail: c.detail, reason: c.reason });
+  const order = (a: Change, b: Change): number => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject);
+  const unexpected = changes.filter((c) => !c.expected).sort(order);
+  const expected = changes.filter((c) => c.expected).sort(order);
+  return {
+    unexpected: unexpected.slice(0, MAX_CHANGES_SHOWN).map(view),
+    expected: expected.slice(0, MAX_CHANGES_SHOWN).map(view),
+    moreUnexpected: Math.max(0, unexpected.length - MAX_CHANGES_SHOWN),
+    moreExpected: Math.max(0, expected.length - MAX_CHANGES_SHOWN),
+    total: changes.length,
   };
 }
 
@@ -176,8 +223,10 @@ export function buildHostReportModel(input: HostReportInput): HostReportModel {
   const bySource = findingsBySource(analysis.findings);
   const of = (severity: Severity): Finding[] => analysis.findings.filter((f) => f.severity === severity);
   const info = of('info');
+  const generated = formatUtc(generatedAt);
+  const toReport = (f: Finding): ReportFinding => toReportFinding(f, generated);
   return {
-    generatedAt: formatUtc(generatedAt),
+    generatedAt: generated,
     host: { name: host.name, site: host.site, tags: [...host.tags], address: host.hostname, transport: host.transport },
     system: facts
       ? { hostname: facts.hostname, os: facts.os.prettyName || facts.os.name, kernel: facts.kernel, uptimeSeconds: facts.uptimeSeconds }
@@ -191,10 +240,11 @@ export function buildHostReportModel(input: HostReportInput): HostReportModel {
       reasons: snapshot.reachable ? analysis.reasons : [],
     },
     counts: { critical: of('crit').length, warnings: of('warn').length, info: info.length },
-    critical: of('crit').map(toReportFinding),
-    warnings: of('warn').map(toReportFinding),
-    nonCritical: info.filter((f) => f.category !== 'collect.source_failed').map(toReportFinding),
+    critical: of('crit').map(toReport),
+    warnings: of('warn').map(toReport),
+    nonCritical: info.filter((f) => f.category !== 'collect.source_failed').map(toReport),
     health: facts ? buildHealth(facts, host.resourceThresholds) : null,
+    changes: buildChanges(analysis.changes),
     logSources: snapshot.logSources.map((s) => ({
       path: s.path,
       pattern: s.pattern,

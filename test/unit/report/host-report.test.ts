@@ -160,4 +160,26 @@ describe('host report edge cases', () => {
     expect(markdown).not.toContain('### Disk Usage');
     expect(markdown).not.toContain('## ⚠️ Warnings');
   });
+
+  it('lists the changes since the last pass, unexpected first, expected with their reasons, and says since when a finding is open', () => {
+    const snapshot = loadSnapshotFixture('host-report', 'web-01');
+    const host = makeHost();
+    const analysis = analyzeHost(host, snapshot, NO_PREVIOUS, { secrets: [] });
+    const disk = analysis.findings.find((f) => f.category === 'disk.usage')!;
+    disk.since = '2026-11-20T08:00:00.000Z';
+    disk.passes = 120;
+    analysis.changes = [
+      { kind: 'package', action: 'changed', subject: 'openssl', category: 'package.upgraded', detail: 'openssl 3.0.14 -> 3.0.15', expected: true, reason: 'part of the package transaction apt upgrade' },
+      { kind: 'user', action: 'added', subject: 'mallory', category: 'account.user_added', detail: 'user mallory added (uid 1004, shell /bin/bash, home /home/mallory)', expected: false, reason: null },
+    ];
+    const model = buildHostReportModel({ host, snapshot, analysis, previous: NO_PREVIOUS, generatedAt: GENERATED_AT });
+    const markdown = createRenderer().render('host-report.md', model);
+    const section = markdown.slice(markdown.indexOf('## 🔄 Changes Since the Last Pass'), markdown.indexOf('## ⚠️ Warnings'));
+    expect(section.split('\n').filter((l) => l.startsWith('- '))).toEqual([
+      '- ⚠️ user: user mallory added (uid 1004, shell /bin/bash, home /home/mallory)',
+      '- ✅ package: openssl 3.0.14 -\\> 3.0.15 (part of the package transaction apt upgrade)',
+    ]);
+    expect(markdown).toContain('**Category:** disk.usage · **Subject:** / · **Open since:** 2026-11-20 08:00:00 UTC (120 passes)');
+    expect(model.critical.find((f) => f.category === 'auth.bruteforce')?.openSince).toBeNull();
+  });
 });

@@ -12,6 +12,15 @@ function counts(h: HostPassResult): string {
   return `${by.crit}/${by.warn}/${by.info}`;
 }
 
+/** Findings first reported by this pass (an open item from an earlier pass is not news). */
+const isNew = (f: HostPassResult['findings'][number]): boolean => (f.passes ?? 1) === 1;
+
+/** `2/15`: unexpected changes / all changes since the previous pass; '' when the state was not compared. */
+function changes(h: HostPassResult): string {
+  if (!h.changes) return '';
+  return `${h.changes.filter((c) => !c.expected).length}/${h.changes.length}`;
+}
+
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
@@ -25,8 +34,9 @@ function delta(h: HostPassResult): string {
 }
 
 /**
- * The human summary of a pass. With `quiet` only problems are printed (cron mails every byte we print),
- * so a healthy quiet pass prints nothing at all.
+ * The human summary of a pass. With `quiet` only problems are printed (cron mails every byte we print): failed
+ * and partial hosts and the NEW critical findings, so a healthy or unchanged pass prints nothing at all. `New` counts
+ * the findings first reported by this pass; `Changes` the unexpected and all changes since the previous pass.
  */
 export function formatPassSummary(
   result: PassResult,
@@ -38,7 +48,7 @@ export function formatPassSummary(
   const lines: string[] = [];
   if (!options.quiet) {
     const table = new Table({
-      head: ['Host', 'Site', 'Status', 'Score', 'Δ', 'Crit/Warn/Info', 'Logs read', 'Time'],
+      head: ['Host', 'Site', 'Status', 'Score', 'Δ', 'Crit/Warn/Info', 'New', 'Changes', 'Logs read', 'Time'],
       style: { head: [], border: [], compact: true },
     });
     for (const h of result.hosts) {
@@ -50,6 +60,8 @@ export function formatPassSummary(
         h.score === null ? '-' : String(h.score),
         delta(h),
         counts(h),
+        String(h.findings.filter(isNew).length),
+        changes(h),
         formatBytes(h.logBytesRead),
         `${(h.durationMs / 1000).toFixed(1)} s`,
       ]);
@@ -60,7 +72,8 @@ export function formatPassSummary(
     const mark = h.status === 'failed' ? c.red('✗') : c.yellow('!');
     lines.push(`${mark} ${safe(h.name)}: ${safe(h.error ?? h.status)}`);
   }
-  const crit = result.hosts.flatMap((h) => h.findings.filter((f) => f.severity === 'crit').map((f) => ({ h, f })));
+  // Only what is new: a critical condition still open is not mailed again by every cron pass.
+  const crit = result.hosts.flatMap((h) => h.findings.filter((f) => f.severity === 'crit' && isNew(f)).map((f) => ({ h, f })));
   if (options.quiet) {
     for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${safe(h.name)}: ${safe(f.title)}`);
     return lines.join('\n');

@@ -102,7 +102,7 @@ describe('formatPassSummary', () => {
       ]),
       { color: plain, quiet: false, reportsDir: '/r' },
     );
-    expect(text).toMatch(/web-01.*ok.*90.*-5.*1\/0\/1.*2\.0 KiB.*1\.5 s/);
+    expect(text).toMatch(/web-01.*ok.*90.*-5.*1\/0\/1.*2.*2\.0 KiB.*1\.5 s/);
     expect(text).toMatch(/app-01.*partial.*95.*=.*3\.0 MiB/);
     expect(text).toMatch(/✗ db-01: connect: refused/);
     expect(text).toMatch(/! app-01: facts:df: df missing/);
@@ -118,6 +118,13 @@ describe('formatPassSummary', () => {
       reportsDir: '/r',
     });
     expect(bad).toBe('CRIT w: OOM killed java');
+    // A critical condition still open since an earlier pass is not mailed again by every cron pass.
+    const ongoing = formatPassSummary(pass([host({ name: 'w', findings: [{ ...finding('crit', 'Disk / is 97% full'), since: '2026-11-20T00:00:00.000Z', passes: 40 }] })]), {
+      color: plain,
+      quiet: true,
+      reportsDir: '/r',
+    });
+    expect(ongoing).toBe('');
     const timedOut = formatPassSummary(pass([host({ score: 100, previousScore: 90, logBytesRead: 10 })], 'timed_out'), {
       color: plain,
       quiet: false,
@@ -126,6 +133,16 @@ describe('formatPassSummary', () => {
     expect(timedOut).toMatch(/\+10/);
     expect(timedOut).toMatch(/10 B/);
     expect(timedOut).toMatch(/stopped at the deadline/);
+  });
+
+  it('counts the new findings and the unexpected / all changes per host', () => {
+    const change = (expected: boolean) => ({ kind: 'package' as const, action: 'added' as const, subject: 'x', category: 'package.installed' as const, detail: 'x 1 installed', expected, reason: expected ? 'apt' : null });
+    const text = formatPassSummary(
+      pass([host({ name: 'web-01', findings: [finding('warn', 'new one'), { ...finding('warn', 'old one'), passes: 3 }], changes: [change(true), change(false), change(true)] })]),
+      { color: plain, quiet: false, reportsDir: '/r' },
+    );
+    expect(text).toMatch(/Crit\/Warn\/Info.*New.*Changes/);
+    expect(text).toMatch(/web-01.*0\/2\/0 +│? *1 +│? *1\/3/);
   });
 });
 

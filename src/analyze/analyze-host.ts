@@ -104,12 +104,14 @@ export function analyzeHost(
     // install script) is explained with it.
     ...logFindings.filter((f) => !changed.explainedKeys.has(f.key)),
     ...(patterns?.findings ?? []),
-    ...(options.logStream ? packageFindings(options.logStream.packages, redact) : []),
+    ...(options.logStream ? packageFindings(options.logStream.packages, redact, { firstPassAt: previous.lastRunAt === null ? new Date(snapshot.collectedAt) : null }) : []),
     ...(containers ? containerFindings(containers, previousContainers(previous)) : []),
     ...changed.findings,
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),
-  ].sort(compareFindings);
+  ]
+    .filter(notSubsumed)
+    .sort(compareFindings);
   markOpenSince(findings, previous, snapshot.collectedAt);
   const { score, status, reasons } = scoreHost(findings, snapshot.facts, host.resourceThresholds);
   const changes = [...changed.changes, ...disks.changes];
@@ -121,6 +123,15 @@ export function analyzeHost(
   if (!patterns) return { findings, score, status, reasons, ...extra };
   const logTemplates = patterns.seen.map((s) => ({ hash: s.hash, template: s.template, isError: s.isError, count: s.count }));
   return { findings, score, status, reasons, logTemplates, logRates: patterns.rates, ...extra };
+}
+
+/**
+ * A finding that a stronger one about the same subject already says: a unit in a crash loop has failed, many times
+ * (its `service.failed` lines are the crash loop's evidence, not a second item).
+ */
+function notSubsumed(this: void, finding: Finding, _index: number, all: readonly Finding[]): boolean {
+  if (finding.category !== 'service.failed' || finding.subject === undefined) return true;
+  return !all.some((f) => f.category === 'service.crash_loop' && f.subject === finding.subject);
 }
 
 /**

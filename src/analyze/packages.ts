@@ -159,6 +159,25 @@ export class PackageTransactions {
   }
 }
 
+/** On a host's first pass, transactions older than this before the pass are history, summarised in one item. */
+const FIRST_PASS_RECENT_SECONDS = 48 * 3600;
+
+/** One info item for the package history a first pass read: how many transactions, from when to when. */
+function historyFinding(old: PackageTransaction[]): Finding {
+  const starts = old.map((tx) => tx.start).sort();
+  const packages = old.reduce((n, tx) => n + tx.packages.installed.length + tx.packages.upgraded.length + tx.packages.removed.length, 0);
+  return {
+    category: 'package.upgraded',
+    severity: 'info',
+    ruleId: 'package.history',
+    title: `${old.length} earlier package transactions (${starts[0]} to ${starts[starts.length - 1]}) read on the first pass: history, not listed one by one`,
+    key: 'package.upgraded:history',
+    subject: 'history',
+    count: packages,
+    evidence: [{ source: old[0]!.source, values: { transactions: old.length, packages, first: starts[0]!, last: starts[starts.length - 1]! } }],
+  };
+}
+
 const CATEGORY: Record<Action, FindingCategory> = { installed: 'package.installed', upgraded: 'package.upgraded', removed: 'package.removed' };
 
 /** `12 upgraded (openssl, libssl3, ...), 1 installed (linux-image-6.1.0-28-amd64)` */
@@ -178,13 +197,26 @@ function summary(tx: PackageTransaction): string {
  * then upgraded), the command that ran it, who asked, and the packages by action. dpkg runs that start inside an apt
  * transaction (Start-Date to End-Date) are the apt transaction's own and are not repeated.
  */
-export function packageFindings(all: PackageTransactions, redact: (line: string) => string): Finding[] {
+export function packageFindings(
+  all: PackageTransactions,
+  redact: (line: string) => string,
+  options: { firstPassAt?: Date | null } = {},
+): Finding[] {
   // A dpkg run that starts within an apt transaction (a few seconds of slack) is that transaction's own.
   const aptSpans = all.apt.map((tx) => [epoch(tx.start) - 5, epoch(tx.end ?? tx.start) + 5] as const);
   const insideApt = (tx: PackageTransaction): boolean => aptSpans.some(([from, to]) => epoch(tx.start) >= from && epoch(tx.start) <= to);
-  const transactions = [...all.apt, ...all.dpkg.filter((tx) => !insideApt(tx))];
+  let transactions = [...all.apt, ...all.dpkg.filter((tx) => !insideApt(tx))];
+  const history: Finding[] = [];
+  if (options.firstPassAt) {
+    // A host's first pass reads the end of its package logs: months of history are not news, the last two days
+    // are (host-local times, compared as UTC: the slack covers any time zone).
+    const since = options.firstPassAt.getTime() / 1000 - FIRST_PASS_RECENT_SECONDS;
+    const old = transactions.filter((tx) => epoch(tx.end ?? tx.start) < since);
+    transactions = transactions.filter((tx) => !old.includes(tx));
+    if (old.length > 0) history.push(historyFinding(old));
+  }
   const keys = new Set<string>();
-  return transactions
+  return [...history, ...transactions
     .filter((tx) => tx.packages.installed.length + tx.packages.upgraded.length + tx.packages.removed.length > 0)
     .map((tx) => {
       const action: Action = tx.packages.removed.length > 0 ? 'removed' : tx.packages.installed.length > 0 ? 'installed' : 'upgraded';
@@ -217,5 +249,5 @@ export function packageFindings(all: PackageTransactions, redact: (line: string)
           },
         ],
       };
-    });
+    })];
 }

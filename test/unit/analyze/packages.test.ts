@@ -18,6 +18,21 @@ function transactionsOf(...files: Array<[string, string]>): PackageTransactions 
 }
 
 describe('package transactions', () => {
+  it("on a host's first pass, transactions more than two days old are one history item", () => {
+    const all = transactionsOf(['history.log', HISTORY], ['dpkg.log', DPKG]);
+    // The pass runs on 2026-11-27 11:00: the transactions up to 2026-11-25 11:00 are history.
+    const findings = packageFindings(all, plain, { firstPassAt: new Date('2026-11-27T11:00:00Z') });
+    expect(findings.map((f) => [f.key, f.count])).toEqual([
+      ['package.upgraded:history', 5],
+      ['package.removed:2026-11-25 11:10:01', 1],
+      ['package.upgraded:2026-11-25 11:40:00', 1],
+      ['package.installed:2026-11-25 12:00:00', 1],
+    ]);
+    expect(findings[0]?.title).toBe('2 earlier package transactions (2026-11-25 06:25:12 to 2026-11-25 10:02:44) read on the first pass: history, not listed one by one');
+    // Any later pass lists every transaction it reads.
+    expect(packageFindings(all, plain, { firstPassAt: null })).toHaveLength(5);
+  });
+
   it('one finding per apt transaction, naming its packages; dpkg runs inside apt are not repeated', () => {
     const findings = packageFindings(transactionsOf(['history.log', HISTORY], ['dpkg.log', DPKG]), plain);
     expect(findings.map((f) => [f.key, f.severity, f.count, f.ruleId])).toEqual([

@@ -20,6 +20,9 @@ export const DISK_GROWTH_DEFAULTS: DiskGrowthOptions = { stepBytes: 1024 ** 3, s
 /** A 24 h or 7 d trend must add at least this much to count: a nearly full mount's churn is not a trend. */
 export const MIN_TREND_BYTES = 64 * 1024 ** 2;
 
+/** The shortest span whose growth rate may project "full within a day" (crit): one hour. */
+const MIN_CRIT_SPAN_SECONDS = 3600;
+
 /** The growth that counts as a step on a mount of `sizeBytes` (Infinity when no step is configured). */
 export function stepBytesFor(sizeBytes: number, options: DiskGrowthOptions): number {
   const steps = [options.stepBytes, options.stepPercent === null ? null : (options.stepPercent / 100) * sizeBytes];
@@ -105,7 +108,8 @@ export function diskGrowthFindings(deltas: readonly MountDelta[], options: DiskG
     const windows = raised.filter((w): w is WindowDelta => w !== null);
     const shown = windows[0];
     if (delta.isResized || !shown) continue;
-    const severity: Severity = windows.some((w) => w.daysToFull !== null && w.daysToFull < 1) ? 'crit' : 'warn';
+    // A projection from a few minutes (one big copy between close passes) is not a trend: crit needs an hour of it.
+    const severity: Severity = windows.some((w) => w.daysToFull !== null && w.daysToFull < 1 && w.spanSeconds >= MIN_CRIT_SPAN_SECONDS) ? 'crit' : 'warn';
     const when = shown === delta.sinceLastPass ? `in ${formatSpan(shown.spanSeconds)} (since the last pass)` : `in ${formatSpan(shown.spanSeconds)}`;
     const full = shown.daysToFull === null ? '' : `, full in ~${formatDays(shown.daysToFull)} at this rate`;
     const evidence: Evidence[] = [{ source: 'facts:df', values: deltaValues(delta, shown, step) }];

@@ -1,8 +1,11 @@
 /**
  * The scenario corpus (issue #4): each directory under test/fixtures/scenarios/ is one simulated host, as files under
  * a rootfs. `baseline/` is the host at the previous pass, `current/` the same host now (complete files: logs with the
- * lines appended since, rotated files). One pass over the baseline, then one over the current files; the second
- * pass's findings are compared with `expected.json`. A table and the detection and false-positive rates are printed.
+ * lines appended since, rotated files), and the optional `earlier/` the host one pass before the baseline (what an
+ * error rate is learned from). One pass over the earlier files (the baseline ones where a scenario has none: that
+ * pass then changes nothing for it), one over the baseline, then one over the current files; the last pass's
+ * findings are compared with `expected.json`. A table and the detection and false-positive rates are printed. The
+ * passes are a simulated hour apart (the clock given to runPass), so growth and error rates are those of real passes.
  *
  * A scenario passes when every expected finding (category + subject + severity) is present, no `mustNotHave`
  * category appears, and every finding of an expected category is an expected one (one `apt install` is ONE
@@ -11,8 +14,11 @@
  * A benign scenario lists every log category it does not expect in mustNotHave; the false-positive rate counts the
  * benign scenarios with ANY unexpected finding.
  *
- * All scenarios are hosts of one config, so the two passes cover them all at once. SCENARIO_DUMP=1 prints every
- * finding of the second pass (ruleId, category, subject, severity, title) and the log bytes each host read.
+ * Resource findings (`resource.*`: disk, memory and load bands) are judged only in a scenario that expects their
+ * category; elsewhere the rootfs's /proc is the shared healthy copy and they are not the subject.
+ *
+ * All scenarios are hosts of one config, so each pass covers them all at once. SCENARIO_DUMP=1 prints every finding
+ * of the last pass (ruleId, category, subject, severity, title, evidence) and the log bytes each host read.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -30,15 +36,29 @@ const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/sce
 /** Shared /proc and /etc facts, copied into every rootfs first: facts work and resource findings stay healthy. */
 const HOST_DIR = join(SCENARIOS, '_host');
 /**
- * Stub `ss` and `systemctl`, first on PATH: they print the simulated host's `.stub/` files (found through
- * DTHOSTMON_ROOTFS, which the probe exports). Packages need no stub: dpkg-query reads the rootfs's var/lib/dpkg.
+ * Stub `ss`, `systemctl`, `df` and `docker`, first on PATH: they print the simulated host's `.stub/` files (found
+ * through DTHOSTMON_ROOTFS, which the probe exports; df runs the real one for a host without `.stub/df`). Packages
+ * need no stub: dpkg-query reads the rootfs's var/lib/dpkg; du is the real one, over the rootfs's files.
  */
 const STUBS_DIR = join(SCENARIOS, '_stubs');
+/** Simulated time between two passes: disk growth and error bursts are rates, judged against real pass intervals. */
+const PASS_INTERVAL_MS = 3_600_000;
+
+/** The host as each pass sees it, in pass order. */
+const SIDES = ['earlier', 'baseline', 'current'] as const;
+type Side = (typeof SIDES)[number];
 
 interface ExpectedFinding {
   category: string;
   subject: string;
   severity: string;
+  /** Text the finding's evidence (lines and values) must contain, e.g. the directory a du named. */
+  evidenceIncludes?: string[];
+}
+
+/** A finding of the pass, with its evidence flattened to one text for evidenceIncludes. */
+interface ActualFinding extends ExpectedFinding {
+  evidenceText: string;
 }
 
 interface ExpectedChange {
@@ -52,7 +72,7 @@ interface Expected {
   description: string;
   findings: ExpectedFinding[];
   /**
-   * Changes (table `changes`) the second pass must record, with their expected flag. Every UNEXPECTED change the
+   * Changes (table `changes`) the last pass must record, with their expected flag. Every UNEXPECTED change the
    * pass records must be listed here; expected ones may be.
    */
   changes?: ExpectedChange[];
@@ -108,23 +128,28 @@ function isRotated(path: string): boolean {
   return /\.\d+(\.gz)?$|\.gz$|-\d{8,10}$/.test(path);
 }
 
+/** The files of a scenario at one pass; `earlier/` is optional and defaults to the baseline (nothing changes then). */
+function sideDir(scenarioDir: string, side: Side): string {
+  const dir = join(scenarioDir, side);
+  return side === 'earlier' && !existsSync(dir) ? join(scenarioDir, 'baseline') : dir;
+}
+
 /**
- * The host now: where current/ has `X.1` that the baseline has not, the live `X` is renamed to `X.1` first (what
- * logrotate does: the cursor's inode moves with it), then every current file is copied over its path (an existing
- * file keeps its inode, so "lines appended" reads as appended).
+ * The host at the next pass: where `next` has `X.1` that `previous` has not, the live `X` is renamed to `X.1` first
+ * (what logrotate does: the cursor's inode moves with it), then every file of `next` is copied over its path (an
+ * existing file keeps its inode, so "lines appended" reads as appended).
  */
-function applyCurrent(scenarioDir: string, rootfs: string): void {
-  const baseline = join(scenarioDir, 'baseline');
-  const current = join(scenarioDir, 'current');
-  for (const rel of filesUnder(current)) {
+function applySide(previous: string, next: string, rootfs: string): void {
+  if (previous === next) return;
+  for (const rel of filesUnder(next)) {
     const live = rel.replace(/\.1$/, '');
-    if (live !== rel && !existsSync(join(baseline, rel)) && existsSync(join(baseline, live))) {
+    if (live !== rel && !existsSync(join(previous, rel)) && existsSync(join(previous, live))) {
       renameSync(join(rootfs, live), join(rootfs, rel));
     }
   }
-  for (const rel of filesUnder(current)) {
+  for (const rel of filesUnder(next)) {
     mkdirSync(dirname(join(rootfs, rel)), { recursive: true });
-    writeFileSync(join(rootfs, rel), readFileSync(join(current, rel)));
+    writeFileSync(join(rootfs, rel), readFileSync(join(next, rel)));
   }
 }
 
@@ -135,7 +160,7 @@ function hostConfig(scenarioDir: string): string[] {
   const settings: Record<string, unknown> = { learning_passes: 0, ...snippet };
   if (settings.logs === undefined) {
     const logs = new Set<string>();
-    for (const side of ['baseline', 'current']) {
+    for (const side of SIDES) {
       for (const rel of filesUnder(join(scenarioDir, side))) {
         if (rel.startsWith('var/log/') && !isRotated(rel)) logs.add(`/${rel}`);
       }
@@ -145,15 +170,27 @@ function hostConfig(scenarioDir: string): string[] {
   return Object.entries(settings).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`);
 }
 
-/** Log-derived findings: the rootfs's /proc is a fixed copy, so resource bands and /proc facts are not the subject. */
-function isScenarioFinding(f: Finding): boolean {
-  if (f.ruleId.startsWith('resource.')) return false;
+/**
+ * The findings a scenario is judged on. The rootfs's /proc is the shared healthy copy unless the scenario is about a
+ * resource, so resource bands count only where their category is expected; /proc facts never do.
+ */
+function isScenarioFinding(f: Finding, expectedCategories: ReadonlySet<string>): boolean {
+  if (f.ruleId.startsWith('resource.')) return expectedCategories.has(f.category);
   if (f.category === 'collect.source_failed' && !/\/var\/log\//.test(`${f.subject ?? ''} ${f.title}`)) return false;
   return true;
 }
 
 const same = (a: ExpectedFinding, b: ExpectedFinding): boolean => a.category === b.category && a.subject === b.subject && a.severity === b.severity;
-const show = (f: ExpectedFinding): string => `${f.category} ${f.subject} ${f.severity}`;
+/** `same`, and the actual finding's evidence holds every text the expected one asks for. */
+const matches = (actual: ActualFinding, want: ExpectedFinding): boolean => same(actual, want) && (want.evidenceIncludes ?? []).every((t) => actual.evidenceText.includes(t));
+const show = (f: ExpectedFinding): string => `${f.category} ${f.subject} ${f.severity}${f.evidenceIncludes ? ` (evidence with ${f.evidenceIncludes.join(', ')})` : ''}`;
+
+/** Evidence lines and values as one text (`source: line | key=value`). */
+function evidenceText(f: Finding): string {
+  return (f.evidence ?? [])
+    .map((e) => `${e.source}: ${[...(e.lines ?? []), ...Object.entries(e.values ?? {}).map(([k, v]) => `${k}=${v}`)].join(' | ')}`)
+    .join('\n');
+}
 
 function readExpected(name: string): Expected {
   const expected = JSON.parse(readFileSync(join(SCENARIOS, name, 'expected.json'), 'utf8')) as Expected;
@@ -176,23 +213,26 @@ function judgeChanges(expected: Expected, changes: Change[]): string[] {
   return problems;
 }
 
-/** Compares one host's findings of the second pass with its scenario's expected.json. */
+/** Compares one host's findings of the last pass with its scenario's expected.json. */
 function judge(name: string, findings: Finding[], changes: Change[] = []): Outcome {
   const expected = readExpected(name);
-  const actual = findings.filter(isScenarioFinding).map((f) => ({ category: f.category, subject: f.subject ?? '', severity: f.severity }));
+  const expectedCategories = new Set(expected.findings.map((f) => f.category));
+  const actual: ActualFinding[] = findings
+    .filter((f) => isScenarioFinding(f, expectedCategories))
+    .map((f) => ({ category: f.category, subject: f.subject ?? '', severity: f.severity, evidenceText: evidenceText(f) }));
   if (process.env.SCENARIO_DUMP) {
-    console.log(`${name}:\n${findings.map((f) => `  ${f.ruleId} | ${f.category} | ${f.subject} | ${f.severity} | ${f.title}`).join('\n')}`);
+    const evidence = (f: Finding): string => evidenceText(f).replace(/^/gm, '      ');
+    console.log(`${name}:\n${findings.map((f) => `  ${f.ruleId} | ${f.category} | ${f.subject} | ${f.severity} | ${f.title}\n${evidence(f)}`).join('\n')}`);
     console.log(changes.map((c) => `  change ${c.kind} ${c.action} ${c.subject} expected=${c.expected} ${c.reason ?? ''} | ${c.detail}`).join('\n'));
   }
   const unmatched = [...actual];
   const found: ExpectedFinding[] = [];
   const missed: ExpectedFinding[] = [];
   for (const want of expected.findings) {
-    const at = unmatched.findIndex((f) => same(f, want));
+    const at = unmatched.findIndex((f) => matches(f, want));
     if (at >= 0) found.push(...unmatched.splice(at, 1));
     else missed.push(want);
   }
-  const expectedCategories = new Set(expected.findings.map((f) => f.category));
   // Benign: every log category it does not expect must stay silent, and no change may raise a finding.
   const benign = LOG_CATEGORIES.every((c) => expectedCategories.has(c) || expected.mustNotHave.includes(c));
   const fromChange = new Set(findings.filter((f) => f.ruleId.startsWith('change.')).map((f) => `${f.category} ${f.subject ?? ''}`));
@@ -206,29 +246,38 @@ function judge(name: string, findings: Finding[], changes: Change[] = []): Outco
 }
 
 /**
- * Every scenario is a host of ONE config (transport local, its own rootfs), so both passes collect them all at
- * once: a first pass sleeps for its CPU sample, and 17 of those in a row would take most of the time budget.
+ * Every scenario is a host of ONE config (transport local, its own rootfs), so each pass collects them all at once:
+ * a first pass sleeps for its CPU sample, and one per scenario in a row would take most of the time budget. The earlier
+ * pass runs only when some scenario has an `earlier/` directory. Passes are PASS_INTERVAL_MS apart on the clock
+ * runPass gets, the last one at the real time.
  */
 async function runCorpus(store: TestStore, work: string): Promise<Map<string, HostPassResult>> {
+  const sides = SIDES.filter((side) => side !== 'earlier' || scenarioNames.some((name) => existsSync(join(SCENARIOS, name, side))));
   const hostLines: string[] = [];
   for (const name of scenarioNames) {
     const rootfs = join(work, name);
     cpSync(HOST_DIR, rootfs, { recursive: true });
-    cpSync(join(SCENARIOS, name, 'baseline'), rootfs, { recursive: true });
+    cpSync(sideDir(join(SCENARIOS, name), sides[0]!), rootfs, { recursive: true });
     hostLines.push(`  - name: ${name}`, '    transport: local', `    rootfs: ${JSON.stringify(rootfs)}`, ...hostConfig(join(SCENARIOS, name)));
   }
   const configPath = join(work, 'dthostmon.yaml');
   writeFileSync(configPath, ['global:', `  reports_dir: ${JSON.stringify(join(work, 'reports'))}`, `  max_concurrent_hosts: ${scenarioNames.length}`, 'hosts:', ...hostLines, ''].join('\n'));
   const config = await loadConfig(configPath);
-  const deps: PassDeps = { store, clock: () => new Date(), createTransport, runner: hostname(), pid: process.pid, isPidAlive: () => false };
+  let offsetMs = 0;
+  const deps: PassDeps = { store, clock: () => new Date(Date.now() + offsetMs), createTransport, runner: hostname(), pid: process.pid, isPidAlive: () => false };
 
-  const first = await runPass(config, deps);
-  expect(first.hosts.filter((h) => h.status !== 'ok').map((h) => [h.name, h.error])).toEqual([]);
-  for (const name of scenarioNames) applyCurrent(join(SCENARIOS, name), join(work, name));
-  const second = await runPass(config, deps);
-  expect(second.hosts.filter((h) => h.status !== 'ok').map((h) => [h.name, h.error])).toEqual([]);
-  if (process.env.SCENARIO_DUMP) console.log(second.hosts.map((h) => `${h.name}: ${h.logBytesRead} log bytes read`).join('\n'));
-  return new Map(second.hosts.map((h) => [h.name, h]));
+  let last: HostPassResult[] = [];
+  for (const [index, side] of sides.entries()) {
+    if (index > 0) {
+      for (const name of scenarioNames) applySide(sideDir(join(SCENARIOS, name), sides[index - 1]!), sideDir(join(SCENARIOS, name), side), join(work, name));
+    }
+    offsetMs = (index - (sides.length - 1)) * PASS_INTERVAL_MS;
+    const pass = await runPass(config, deps);
+    expect(pass.hosts.filter((h) => h.status !== 'ok').map((h) => [side, h.name, h.error])).toEqual([]);
+    last = pass.hosts;
+  }
+  if (process.env.SCENARIO_DUMP) console.log(last.map((h) => `${h.name}: ${h.logBytesRead} log bytes read`).join('\n'));
+  return new Map(last.map((h) => [h.name, h]));
 }
 
 /** Detection rate (expected findings found / expected) and false-positive rate (noisy benign / benign scenarios). */
@@ -270,10 +319,10 @@ function coverage(): string {
   );
 }
 
-describe('scenario corpus (two passes per simulated host)', () => {
+describe('scenario corpus (two or three passes per simulated host)', () => {
   let store: TestStore;
   let work: string;
-  let secondPass: Map<string, HostPassResult>;
+  let lastPass: Map<string, HostPassResult>;
   const outcomes: Outcome[] = [];
   const path = process.env.PATH;
 
@@ -281,7 +330,7 @@ describe('scenario corpus (two passes per simulated host)', () => {
     process.env.PATH = `${STUBS_DIR}:${path ?? '/usr/bin:/bin'}`;
     store = await openTestStore('sqlite');
     work = tempDir('dthm-scenarios-');
-    secondPass = await runCorpus(store, work);
+    lastPass = await runCorpus(store, work);
   }, 180_000);
   afterAll(async () => {
     process.env.PATH = path;
@@ -292,7 +341,7 @@ describe('scenario corpus (two passes per simulated host)', () => {
   for (const name of scenarioNames) {
     const knownIssue = readExpected(name).knownIssue;
     (knownIssue ? it.failing : it)(knownIssue ? `${name} (known issue: ${knownIssue})` : name, () => {
-      const host = secondPass.get(name);
+      const host = lastPass.get(name);
       const outcome = judge(name, host?.findings ?? [], host?.changes ?? []);
       outcomes.push(outcome);
       expect({ missed: outcome.missed.map(show), failing: outcome.failing.map(show), changes: outcome.changeProblems }).toEqual({ missed: [], failing: [], changes: [] });

@@ -175,3 +175,15 @@ describe('mountsToInspect', () => {
     expect(mountsToInspect(quiet, { history, lastDu }, DISK_GROWTH_DEFAULTS)).toEqual([]);
   });
 });
+
+describe('diskGrowthFindings: a step between close passes', () => {
+  it('is warn, not crit, even when its few minutes would project the mount full within a day', () => {
+    const before = new Date('2026-11-26T10:00:00Z');
+    const now = new Date('2026-11-26T10:10:00Z');
+    const history = updateDiskHistory(null, [disk('/data', 80 * GiB)], before);
+    const disks = [disk('/data', 83 * GiB)];
+    const findings = diskGrowthFindings(diskDeltas(updateDiskHistory(history, disks, now), disks, now), DISK_GROWTH_DEFAULTS);
+    expect(findings.map((f) => [f.subject, f.severity])).toEqual([['/data', 'warn']]);
+    expect(findings[0]?.title).toMatch(/^Disk \/data grew 3(\.0)? GiB in 10 min \(since the last pass\), full in ~/);
+  });
+});

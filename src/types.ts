@@ -637,6 +637,8 @@ export interface HostAnalysis {
   logRates?: { passes: number; errorsPerHour: number | null };
   /** What changed since the previous pass, expected or not (empty on a first pass). */
   changes?: Change[];
+  /** Per mount, bytes used more (negative: fewer) than at the last pass, ~24 h and ~7 d ago (null: no history yet). */
+  diskDeltas?: Array<{ mount: string; sinceLastPass: number | null; day: number | null; week: number | null }>;
   /** Baselines to store (kind -> data), redacted: the host's state for the next pass's change detection. */
   baselines?: Record<string, unknown>;
 }

@@ -118,6 +118,9 @@ export function analyzeHost(
   const baselines = { ...disks.baselines, ...(changed.baseline ? { state: changed.baseline } : {}) };
   const extra = {
     ...(changed.baseline || changes.length > 0 ? { changes } : {}),
+    ...(disks.deltas.length > 0
+      ? { diskDeltas: disks.deltas.map((d) => ({ mount: d.mount, sinceLastPass: d.sinceLastPass?.deltaBytes ?? null, day: d.day?.deltaBytes ?? null, week: d.week?.deltaBytes ?? null })) }
+      : {}),
     ...(Object.keys(baselines).length > 0 ? { baselines } : {}),
   };
   if (!patterns) return { findings, score, status, reasons, ...extra };

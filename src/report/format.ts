@@ -47,6 +47,13 @@ export function formatDuration(seconds: unknown): string {
 }
 
 /** Score change with its sign: `+5`, `-8`, `±0`. */
+/** `+1.2 GiB`, `-300.0 MiB`, `±0`; the not-measured mark for null (no history that far back). */
+export function formatSignedBytes(value: unknown): string {
+  if (!isNumber(value)) return NOT_MEASURED;
+  if (value === 0) return '±0';
+  return `${value > 0 ? '+' : '-'}${formatBytes(Math.abs(value))}`;
+}
+
 export function formatSigned(value: unknown): string {
   if (!isNumber(value)) return NOT_MEASURED;
   if (value === 0) return '±0';

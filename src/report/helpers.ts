@@ -1,5 +1,5 @@
 import type Handlebars from 'handlebars';
-import { formatBytes, formatDuration, formatPercent, formatSigned } from './format.js';
+import { formatBytes, formatDuration, formatPercent, formatSigned, formatSignedBytes } from './format.js';
 import { codeBlock, codeSpan, escapeMarkdown } from './markdown.js';
 
 /** Name of the helper every `{{value}}` is routed through (see render.ts). */
@@ -25,6 +25,7 @@ export function registerHelpers(hb: Env): void {
     return escapeMarkdown(String(value));
   });
   hb.registerHelper('bytes', (value: unknown) => safe(formatBytes(value)));
+  hb.registerHelper('signedBytes', (value: unknown) => safe(formatSignedBytes(value)));
   hb.registerHelper('percent', (value: unknown) => safe(formatPercent(value)));
   hb.registerHelper('duration', (seconds: unknown) => safe(formatDuration(seconds)));
   hb.registerHelper('signed', (value: unknown) => safe(formatSigned(value)));

@@ -45,6 +45,8 @@ export interface ReportFinding {
 
 export interface ReportDisk extends BandedValue {
   mount: string;
+  /** Bytes used more than at the last pass, ~24 h and ~7 d ago (null: no history that far back). */
+  growth: { sinceLastPass: number | null; day: number | null; week: number | null };
   filesystem: string;
   sizeBytes: number;
   usedBytes: number;
@@ -163,7 +165,12 @@ function buildChanges(changes: readonly Change[] | undefined): ReportChanges | n
   };
 }
 
-function buildHealth(facts: HostFacts, thresholds: ResourceThresholds): ReportHealth {
+function growthOf(deltas: HostAnalysis['diskDeltas'], mount: string): ReportDisk['growth'] {
+  const d = deltas?.find((x) => x.mount === mount);
+  return { sinceLastPass: d?.sinceLastPass ?? null, day: d?.day ?? null, week: d?.week ?? null };
+}
+
+function buildHealth(facts: HostFacts, thresholds: ResourceThresholds, deltas: HostAnalysis['diskDeltas'] = []): ReportHealth {
   const load = loadPercent(facts);
   const cpu = facts.cpu.usedPercent;
   return {
@@ -192,6 +199,7 @@ function buildHealth(facts: HostFacts, thresholds: ResourceThresholds): ReportHe
       .filter((d) => !isAlwaysFullMount(d))
       .map((d) => ({
         mount: d.mount,
+        growth: growthOf(deltas, d.mount),
         filesystem: d.filesystem,
         sizeBytes: d.sizeBytes,
         usedBytes: d.usedBytes,
@@ -243,7 +251,7 @@ export function buildHostReportModel(input: HostReportInput): HostReportModel {
     critical: of('crit').map(toReport),
     warnings: of('warn').map(toReport),
     nonCritical: info.filter((f) => f.category !== 'collect.source_failed').map(toReport),
-    health: facts ? buildHealth(facts, host.resourceThresholds) : null,
+    health: facts ? buildHealth(facts, host.resourceThresholds, analysis.diskDeltas) : null,
     changes: buildChanges(analysis.changes),
     logSources: snapshot.logSources.map((s) => ({
       path: s.path,

@@ -35,12 +35,13 @@ describe('analyzeDisks (disk growth through the baselines)', () => {
     expect(grown.findings[0]?.title).toMatch(/^Disk \/var grew 3(\.0)? GiB in 1 h/);
     expect(grown.findings[0]?.evidence[1]?.lines?.join('\n')).toMatch(/\/var\/log\/app/);
     expect(grown.changes.map((c) => [c.kind, c.subject, c.expected])).toEqual([['disk', '/var', false]]);
+    expect(grown.deltas.map((d) => [d.mount, d.sinceLastPass?.deltaBytes, d.day])).toEqual([['/var', 3 * GiB, null]]);
 
     const again: PreviousHostState = { ...noPreviousState(), baselines: JSON.parse(JSON.stringify(grown.baselines)) as Record<string, unknown> };
     expect(analyzeDisks(host, snapshot('2026-11-26T12:00:00Z', 13 * GiB), again).findings).toEqual([]);
   });
 
   it('does nothing with track_changes off', () => {
-    expect(analyzeDisks(makeHost({ trackChanges: false }), snapshot('2026-11-26T10:00:00Z', GiB), noPreviousState())).toEqual({ findings: [], changes: [], baselines: {} });
+    expect(analyzeDisks(makeHost({ trackChanges: false }), snapshot('2026-11-26T10:00:00Z', GiB), noPreviousState())).toEqual({ deltas: [], findings: [], changes: [], baselines: {} });
   });
 });

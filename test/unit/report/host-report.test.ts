@@ -87,9 +87,9 @@ describe('host report for a fixture snapshot', () => {
         '- **CPU Usage:** ℹ️ 45.2% (Info), 4 cores',
         '- **Memory Usage:** ⚠️ 85.0% (Warning), 1.2 GiB free of 8.0 GiB, swap 100.0 MiB of 1.0 GiB',
         '- **Load Average (1/5/15 min):** ✅ 0.42 / 0.35 / 0.3 (10.5% of the cores, Health)',
-        '| / | 94.0% | 50.0 GiB | 3.0 GiB | 🚨 Critical |',
-        '| /boot | 20.0% | 475.0 MiB | 380.0 MiB | ✅ Health |',
-        '| /srv\\|data | 30.5% | 1000 B | 695 B | ℹ️ Info |',
+        '| / | 94.0% | 50.0 GiB | 3.0 GiB | – | – | – | 🚨 Critical |',
+        '| /boot | 20.0% | 475.0 MiB | 380.0 MiB | – | – | – | ✅ Health |',
+        '| /srv\\|data | 30.5% | 1000 B | 695 B | – | – | – | ℹ️ Info |',
       ]),
     );
     expect(markdown).not.toContain('/snap/core22');

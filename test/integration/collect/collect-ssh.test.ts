@@ -49,7 +49,8 @@ describe('collectHost through a real sshd', () => {
 
   it('turns a command timeout into a failure, keeping what arrived', async () => {
     if (!peer) return;
-    const host = sshHost({ commandTimeoutMs: 400 });
+    // Without the state sections (dpkg-query over a full package list can itself take 0.4 s on a busy machine).
+    const host = sshHost({ commandTimeoutMs: 400, trackChanges: false });
     const transport = await connectSsh(host, { signal });
     try {
       // The probe sleeps between its CPU samples longer than the timeout allows.

@@ -136,7 +136,10 @@ export async function collectHost(
       // In configured order: a final result for a file that cannot be read, a plan for one that can.
       const jobs: AnyReadJob[] = [];
       const cursorByPath = new Map(previous.cursors.map((c) => [c.path, c]));
+      // A default log this host does not have (/var/log/secure on Debian) is not news; a configured one is.
+      const isDefaultLogs = host.origin?.logs === 'default';
       for (const file of probedFiles(patterns, sections, logSources, failures)) {
+        if (isDefaultLogs && file.state === 'missing') continue;
         const result = planFile(file, cursorByPath.get(file.path) ?? null, host.logMaxBytesPerPass);
         if ('ranges' in result) {
           const owner = historyOwner(file.path);

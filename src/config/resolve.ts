@@ -26,7 +26,9 @@ export const HOST_DEFAULTS = {
   user: '',
   transport: 'ssh' as ResolvedHost['transport'],
   rootfs: '/',
-  logs: ['/var/log/syslog', '/var/log/auth.log'],
+  // Debian's and Red Hat's system logs and Debian's package logs (apt transactions explain package changes). A
+  // default log the host does not have is skipped silently; a configured one that is missing is reported.
+  logs: ['/var/log/syslog', '/var/log/auth.log', '/var/log/messages', '/var/log/secure', '/var/log/apt/history.log', '/var/log/dpkg.log'],
   keyPath: '~/.ssh/id_ed25519',
   hostKeyPolicy: 'accept-new' as 'accept-new' | 'strict',
   connectTimeoutSeconds: 10,

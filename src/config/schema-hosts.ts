@@ -50,7 +50,7 @@ export const inheritableShape = {
   rootfs: patternText(/^\//, 'expected an absolute directory such as /')
     .optional()
     .describe('Directory under which every host file is read (like node_exporter --path.rootfs). Default "/".'),
-  logs: logList('log paths').describe('Log files and globs to follow. Default [/var/log/syslog, /var/log/auth.log].'),
+  logs: logList('log paths').describe('Log files and globs to follow. Default: syslog, auth.log, messages, secure, apt/history.log, dpkg.log under /var/log (those a host lacks are skipped).'),
   log_paths: logList('log paths').describe('Same as logs (the name written by the original sync-config); both are merged.'),
   report_frequency: oneOf(REPORT_FREQUENCIES)
     .optional()

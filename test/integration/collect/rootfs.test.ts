@@ -93,4 +93,23 @@ describe('collectHost with rootfs pointing at a simulated host', () => {
       await transport.close();
     }
   });
+
+  it('skips the default logs this host does not have, but reports a configured log that is missing', async () => {
+    const logs = ['/var/log/syslog', '/var/log/auth.log', '/var/log/messages', '/var/log/secure'];
+    const transport = createLocalTransport();
+    const deps = { clock: () => new Date('2026-11-26T00:00:00Z'), signal: new AbortController().signal, cpuSampleSeconds: 0 };
+    try {
+      const byDefault = await collectHost(testHost({ rootfs: root, logs, origin: { logs: 'default' }, trackChanges: false }), transport, noPreviousState(), deps);
+      expect(byDefault.logSources.map((s) => [s.path, s.status])).toEqual([['/var/log/auth.log', 'read']]);
+      const configured = await collectHost(testHost({ rootfs: root, logs, origin: { logs: 'host' }, trackChanges: false }), transport, noPreviousState(), deps);
+      expect(configured.logSources.map((s) => [s.path, s.status])).toEqual([
+        ['/var/log/syslog', 'missing'],
+        ['/var/log/auth.log', 'read'],
+        ['/var/log/messages', 'missing'],
+        ['/var/log/secure', 'missing'],
+      ]);
+    } finally {
+      await transport.close();
+    }
+  });
 });

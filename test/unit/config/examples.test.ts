@@ -35,7 +35,7 @@ describe('examples/', () => {
       hostname: 'localhost',
       transport: 'local',
       rootfs: '/',
-      logs: ['/var/log/syslog', '/var/log/auth.log', '/var/log/kern.log', '/var/log/dpkg.log', '/var/log/apt/history.log'],
+      logs: ['/var/log/syslog', '/var/log/auth.log', '/var/log/messages', '/var/log/secure', '/var/log/apt/history.log', '/var/log/dpkg.log'],
     });
   });
 

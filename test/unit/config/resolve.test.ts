@@ -153,7 +153,7 @@ describe('settings inherit global -> site -> host', () => {
       user: '',
       rootfs: '/',
       ssh: { keyPath: `${HOME}/.ssh/id_ed25519` },
-      logs: ['/var/log/syslog', '/var/log/auth.log'],
+      logs: ['/var/log/syslog', '/var/log/auth.log', '/var/log/messages', '/var/log/secure', '/var/log/apt/history.log', '/var/log/dpkg.log'],
       reportFrequency: 'daily',
       commandTimeoutMs: 60000,
     });

@@ -13,6 +13,7 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /lib/systemd/systemd-journal-remote ] || missing+=(systemd-journal-remote)
 [ -x /usr/bin/time ] || missing+=(time)
+command -v logwatch >/dev/null || [ -x /usr/sbin/logwatch ] || missing+=(logwatch)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

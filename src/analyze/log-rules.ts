@@ -8,6 +8,13 @@ import type { IgnoreRule, LogRule, LogRuleAggregate, RuleGroups } from './rules/
 
 /** Example lines kept per finding: enough to act on, never a log dump. */
 export const MAX_EXAMPLE_LINES = 5;
+/**
+ * User names listed per finding about an address (evidence value `users`): the names a source tried, which the
+ * example lines alone would not show (logwatch lists them too).
+ */
+export const MAX_LISTED_USERS = 50;
+/** User names listed per accumulator at most: a flood of addresses and names cannot make the lists grow memory. */
+const MAX_LISTED_USERS_TOTAL = 20_000;
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warn: 1, crit: 2 };
 
@@ -37,6 +44,17 @@ interface Example {
   record: LogRecord;
 }
 
+/** The user names of a finding's lines, first seen first, with their line counts; `omitted`: lines of names not kept. */
+interface UserList {
+  names: Map<string, { lines: number }>;
+  omitted: number;
+}
+
+/** How many more user names an accumulator may list (shared by its findings). */
+interface ListBudget {
+  left: number;
+}
+
 /** One finding in the making: hits with the same category and subject. */
 interface GroupAcc {
   key: string;
@@ -52,6 +70,8 @@ interface GroupAcc {
    * are both `auth.bruteforce:<ip>`): the title then counts only the winning rule's own events.
    */
   byRule: Map<string, number>;
+  /** The `user` names of its lines, when the finding is about their address (`ip`); else null. */
+  users: UserList | null;
 }
 
 /** Hits of one aggregating rule with one capture value: one finding if they reach the threshold, else ordinary ones. */
@@ -134,6 +154,28 @@ function groupKey(spec: FindingSpec): string {
   return spec.subject ? `${spec.category}:${spec.subject}` : spec.category;
 }
 
+/** Adds `weight` lines naming `name` to the list, if it still has room (in the finding and in the budget). */
+function listUser(list: UserList, name: string, weight: number, budget: ListBudget | null): void {
+  const known = list.names.get(name);
+  if (known !== undefined) {
+    known.lines += weight;
+  } else if (list.names.size < MAX_LISTED_USERS && (budget === null || budget.left > 0)) {
+    list.names.set(name, { lines: weight });
+    if (budget) budget.left--;
+  } else {
+    list.omitted += weight;
+  }
+}
+
+/** Folds `from` into `into` (either may be null); the result is a new list or `into`. */
+function mergeUsers(into: UserList | null, from: UserList | null, budget: ListBudget | null): UserList | null {
+  if (from === null) return into;
+  const list = into ?? { names: new Map(), omitted: 0 };
+  list.omitted += from.omitted;
+  for (const [name, { lines }] of from.names) listUser(list, name, lines, budget);
+  return list;
+}
+
 /** The first MAX_EXAMPLE_LINES examples of both lists, in reading order. */
 function mergeExamples(a: Example[], b: Example[]): Example[] {
   if (a.length === 0) return b;
@@ -141,14 +183,17 @@ function mergeExamples(a: Example[], b: Example[]): Example[] {
   return [...a, ...b].sort((x, y) => x.seq - y.seq).slice(0, MAX_EXAMPLE_LINES);
 }
 
-/** Adds a hit of an ordinary (not aggregated) finding; its spec object is made only when the group needs it. */
-function addHitTo(groups: Map<string, GroupAcc>, hit: RuleHit, record: LogRecord, seq: number): void {
+/**
+ * Adds a hit of an ordinary (not aggregated) finding; its spec object is made only when the group needs it. A finding
+ * about an address (its subject is the line's `ip`) lists the line's `user`: the names tried from there.
+ */
+function addHitTo(groups: Map<string, GroupAcc>, hit: RuleHit, record: LogRecord, seq: number, budget: ListBudget): void {
   const { rule, groups: captures, weight } = hit;
   const subject = rule.subject?.(captures) ?? '';
   const key = subject ? `${rule.category}:${subject}` : rule.category;
   let group = groups.get(key);
   if (!group) {
-    group = { key, spec: ruleSpec(rule, captures, subject), firstSeq: seq, plain: 0, events: null, examples: [], byRule: new Map() };
+    group = { key, spec: ruleSpec(rule, captures, subject), firstSeq: seq, plain: 0, events: null, examples: [], byRule: new Map(), users: null };
     groups.set(key, group);
   } else if (SEVERITY_RANK[rule.severity] > SEVERITY_RANK[group.spec.severity]) {
     group.spec = ruleSpec(rule, captures, subject);
@@ -162,13 +207,27 @@ function addHitTo(groups: Map<string, GroupAcc>, hit: RuleHit, record: LogRecord
     group.events.set(eventId, Math.max(group.events.get(eventId) ?? 0, weight));
   }
   if (group.examples.length < MAX_EXAMPLE_LINES) group.examples.push({ seq, record });
+  const user = captures.user;
+  if (user !== undefined && user !== '' && subject !== '' && subject === captures.ip) {
+    group.users ??= { names: new Map(), omitted: 0 };
+    listUser(group.users, user, weight, budget);
+  }
 }
 
-/** Folds `from` into `into` (same key): counts add up, a higher severity wins, the earliest examples stay. */
-function mergeGroupInto(into: Map<string, GroupAcc>, from: GroupAcc): void {
+/**
+ * Folds `from` into `into` (same key): counts add up, a higher severity wins, the earliest examples stay, user lists
+ * join (within `budget` when given).
+ */
+function mergeGroupInto(into: Map<string, GroupAcc>, from: GroupAcc, budget: ListBudget | null): void {
   const group = into.get(from.key);
   if (!group) {
-    into.set(from.key, { ...from, events: from.events ? new Map(from.events) : null, examples: [...from.examples], byRule: new Map(from.byRule) });
+    into.set(from.key, {
+      ...from,
+      events: from.events ? new Map(from.events) : null,
+      examples: [...from.examples],
+      byRule: new Map(from.byRule),
+      users: mergeUsers(null, from.users, budget),
+    });
     return;
   }
   for (const [id, weight] of from.byRule) group.byRule.set(id, (group.byRule.get(id) ?? 0) + weight);
@@ -183,6 +242,7 @@ function mergeGroupInto(into: Map<string, GroupAcc>, from: GroupAcc): void {
     for (const [id, weight] of from.events) group.events.set(id, Math.max(group.events.get(id) ?? 0, weight));
   }
   group.examples = mergeExamples(group.examples, from.examples);
+  group.users = mergeUsers(group.users, from.users, budget);
 }
 
 /**
@@ -192,7 +252,9 @@ function mergeGroupInto(into: Map<string, GroupAcc>, from: GroupAcc): void {
  */
 export class LogRuleAccumulator {
   private readonly groups = new Map<string, GroupAcc>();
-  private readonly buckets = new Map<string, Bucket>();
+  /** By aggregating rule id, then capture value: no key string is built per hit. */
+  private readonly buckets = new Map<string, Map<string, Bucket>>();
+  private readonly budget: ListBudget = { left: MAX_LISTED_USERS_TOTAL };
 
   /**
    * @param thresholds the host's thresholds: a time window needs its aggregate's count while hits arrive (it keeps
@@ -205,62 +267,83 @@ export class LogRuleAccumulator {
     const agg = hit.rule.aggregate;
     const value = agg ? hit.groups[agg.by] : undefined;
     if (!agg || value === undefined || value === '') {
-      addHitTo(this.groups, hit, record, seq);
+      addHitTo(this.groups, hit, record, seq, this.budget);
       return;
     }
-    const bucketKey = `${hit.rule.id}\u0000${value}`;
-    let bucket = this.buckets.get(bucketKey);
+    let byValue = this.buckets.get(hit.rule.id);
+    if (!byValue) {
+      byValue = new Map();
+      this.buckets.set(hit.rule.id, byValue);
+    }
+    let bucket = byValue.get(value);
     if (!bucket) {
       const window = agg.within === undefined ? null : new HitWindow(agg.within * 1000, Math.max(1, minCountOf(agg, this.thresholds)));
       bucket = { aggregate: agg, value, firstSeq: seq, weight: 0, examples: [], ordinary: new Map(), window };
-      this.buckets.set(bucketKey, bucket);
+      byValue.set(value, bucket);
     }
     bucket.weight += hit.weight;
     bucket.window?.add(recordTimeMs(record.time), hit.weight, seq);
     if (bucket.examples.length < MAX_EXAMPLE_LINES) bucket.examples.push({ seq, record });
-    addHitTo(bucket.ordinary, hit, record, seq);
+    addHitTo(bucket.ordinary, hit, record, seq, this.budget);
   }
 
   /** Folds another accumulator's hits into this one. */
   merge(other: LogRuleAccumulator): void {
-    for (const group of other.groups.values()) mergeGroupInto(this.groups, group);
-    for (const [key, from] of other.buckets) {
-      const bucket = this.buckets.get(key);
-      if (!bucket) {
-        const ordinary = new Map<string, GroupAcc>();
-        for (const group of from.ordinary.values()) mergeGroupInto(ordinary, group);
-        this.buckets.set(key, { ...from, examples: [...from.examples], ordinary, window: from.window?.clone() ?? null });
-        continue;
+    for (const group of other.groups.values()) mergeGroupInto(this.groups, group, this.budget);
+    for (const [ruleId, fromByValue] of other.buckets) {
+      let byValue = this.buckets.get(ruleId);
+      if (!byValue) {
+        byValue = new Map();
+        this.buckets.set(ruleId, byValue);
       }
-      bucket.firstSeq = Math.min(bucket.firstSeq, from.firstSeq);
-      bucket.weight += from.weight;
-      if (bucket.window && from.window) bucket.window.merge(from.window);
-      bucket.examples = mergeExamples(bucket.examples, from.examples);
-      for (const group of from.ordinary.values()) mergeGroupInto(bucket.ordinary, group);
+      for (const [value, from] of fromByValue) {
+        const bucket = byValue.get(value);
+        if (!bucket) {
+          const ordinary = new Map<string, GroupAcc>();
+          for (const group of from.ordinary.values()) mergeGroupInto(ordinary, group, this.budget);
+          byValue.set(value, { ...from, examples: [...from.examples], ordinary, window: from.window?.clone() ?? null });
+          continue;
+        }
+        bucket.firstSeq = Math.min(bucket.firstSeq, from.firstSeq);
+        bucket.weight += from.weight;
+        if (bucket.window && from.window) bucket.window.merge(from.window);
+        bucket.examples = mergeExamples(bucket.examples, from.examples);
+        for (const group of from.ordinary.values()) mergeGroupInto(bucket.ordinary, group, this.budget);
+      }
     }
   }
 
   /** The findings, in the order of their first line; titles, subjects and evidence redacted. */
   findings(thresholds: AlertThresholds, secrets: string[]): Finding[] {
     const final = new Map<string, GroupAcc>();
-    for (const group of this.groups.values()) mergeGroupInto(final, group);
-    for (const bucket of this.buckets.values()) {
-      const agg = bucket.aggregate;
-      const minCount = minCountOf(agg, thresholds);
-      const fired = bucket.window ? bucket.window.fires(minCount) : bucket.weight >= minCount;
-      if (fired) {
-        const spec = aggregateSpec(agg, bucket.value);
-        mergeGroupInto(final, {
-          key: groupKey(spec),
-          spec,
-          firstSeq: bucket.firstSeq,
-          plain: bucket.weight,
-          events: null,
-          examples: bucket.examples,
-          byRule: new Map([[spec.ruleId, bucket.weight]]),
-        });
-      } else {
-        for (const group of bucket.ordinary.values()) mergeGroupInto(final, group);
+    for (const group of this.groups.values()) mergeGroupInto(final, group, null);
+    for (const byValue of this.buckets.values()) {
+      for (const bucket of byValue.values()) {
+        const agg = bucket.aggregate;
+        const minCount = minCountOf(agg, thresholds);
+        const fired = bucket.window ? bucket.window.fires(minCount) : bucket.weight >= minCount;
+        if (fired) {
+          const spec = aggregateSpec(agg, bucket.value);
+          // Its user names are those of the ordinary findings it replaces.
+          let users: UserList | null = null;
+          for (const group of bucket.ordinary.values()) users = mergeUsers(users, group.users, null);
+          mergeGroupInto(
+            final,
+            {
+              key: groupKey(spec),
+              spec,
+              firstSeq: bucket.firstSeq,
+              plain: bucket.weight,
+              events: null,
+              examples: bucket.examples,
+              byRule: new Map([[spec.ruleId, bucket.weight]]),
+              users,
+            },
+            null,
+          );
+        } else {
+          for (const group of bucket.ordinary.values()) mergeGroupInto(final, group, null);
+        }
       }
     }
     const redact = createRedactor(secrets);
@@ -281,6 +364,7 @@ export class LogRuleAccumulator {
           evidence: toEvidence(
             g.examples.map((e) => e.record),
             redact,
+            g.users,
           ),
         };
         if (g.spec.subject) finding.subject = redact(g.spec.subject);
@@ -290,14 +374,24 @@ export class LogRuleAccumulator {
   }
 }
 
-function toEvidence(examples: readonly LogRecord[], redact: (line: string) => string): Evidence[] {
+/**
+ * The example lines by source; the user names (when listed) go with the first source as values: `users` (first seen
+ * first) and `usersOmitted` (lines whose name did not fit in the list).
+ */
+function toEvidence(examples: readonly LogRecord[], redact: (line: string) => string, users: UserList | null): Evidence[] {
   const bySource = new Map<string, string[]>();
   for (const record of examples) {
     const lines = bySource.get(record.source) ?? [];
     lines.push(redact(record.line));
     bySource.set(record.source, lines);
   }
-  return [...bySource].map(([source, lines]) => ({ source, lines }));
+  const evidence: Evidence[] = [...bySource].map(([source, lines]) => ({ source, lines }));
+  const first = evidence[0];
+  if (users !== null && users.names.size > 0 && first) {
+    first.values = { users: [...users.names.keys()].map(redact).join(', ') };
+    if (users.omitted > 0) first.values.usersOmitted = users.omitted;
+  }
+  return evidence;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Receives one line: `bytes[start, end)` (without `\n`, at most maxLineBytes) and whether it was cut. The bytes are
- * valid only during the call (offsets instead of a sub-buffer: no allocation for the common line).
+ * valid only during the call (offsets instead of a sub-buffer: no allocation for the common line). `isPlainAscii`:
+ * the line is known to hold only printable ASCII and tabs (its whole chunk does), so it needs no decoding or
+ * cleaning; false means unknown.
  */
-export type LineHandler = (bytes: Buffer, start: number, end: number, isTruncated: boolean) => void;
+export type LineHandler = (bytes: Buffer, start: number, end: number, isTruncated: boolean, isPlainAscii: boolean) => void;
 
 export interface LineSplitterOptions {
   /** Drop everything up to and including the first `\n` (the range began mid-line). */
@@ -29,6 +31,8 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     let pos = 0;
+    // One check per chunk instead of one per line: most chunks of a log are plain text.
+    const isPlain = isPlainChunk(chunk);
     while (pos < chunk.length) {
       const nl = chunk.indexOf(0x0a, pos);
       if (nl < 0) {
@@ -37,7 +41,7 @@ export class LineSplitter {
       }
       if (this.partialBytes === 0 && !this.isDropping && nl - pos <= this.options.maxLineBytes) {
         // The common case, a whole line inside one chunk: handed over without a copy (onLine does not keep it).
-        this.options.onLine(chunk, pos, nl, false);
+        this.options.onLine(chunk, pos, nl, false, isPlain);
         this.consumedBytes += nl - pos + 1;
       } else {
         this.append(chunk.subarray(pos, nl));
@@ -73,11 +77,47 @@ export class LineSplitter {
       this.isDropping = false;
     } else {
       const line = Buffer.concat(this.kept, this.keptBytes);
-      this.options.onLine(line, 0, line.length, this.partialBytes > this.options.maxLineBytes);
+      this.options.onLine(line, 0, line.length, this.partialBytes > this.options.maxLineBytes, false);
     }
     this.consumedBytes += this.partialBytes + newlineBytes;
     this.kept = [];
     this.keptBytes = 0;
     this.partialBytes = 0;
   }
+}
+
+/** A byte of plain text: tab, newline or printable ASCII. */
+function isPlainByte(b: number): boolean {
+  return b < 0x20 ? b === 0x09 || b === 0x0a : b < 0x7f;
+}
+
+/** Four bytes as one word: some byte is >= 0x80, < 0x20 or 0x7f (exact tests, see "Bit Twiddling Hacks"). */
+function hasSuspectByte(x: number): boolean {
+  const y = x ^ 0x7f7f7f7f;
+  return ((x & 0x80808080) | ((x - 0x20202020) & ~x & 0x80808080) | ((y - 0x01010101) & ~y & 0x80808080)) !== 0;
+}
+
+/**
+ * Whether every byte of the chunk is plain text (tab, newline, printable ASCII), four bytes at a time: a word with a
+ * byte outside 0x20-0x7e is looked at byte by byte (newlines and tabs are fine). Then each of its lines can be
+ * decoded as latin1 without the per-line check and cleaning of sanitizeLine.
+ */
+export function isPlainChunk(chunk: Buffer): boolean {
+  const n = chunk.length;
+  // Bytes before the first 4-byte boundary of the underlying memory, then whole words, then the rest.
+  const head = (4 - (chunk.byteOffset & 3)) & 3;
+  if (n < head + 4) {
+    for (let i = 0; i < n; i++) if (!isPlainByte(chunk[i] as number)) return false;
+    return true;
+  }
+  for (let i = 0; i < head; i++) if (!isPlainByte(chunk[i] as number)) return false;
+  const words = (n - head) >>> 2;
+  const view = new Int32Array(chunk.buffer, chunk.byteOffset + head, words);
+  for (let w = 0; w < words; w++) {
+    if (!hasSuspectByte(view[w] as number)) continue;
+    const at = head + w * 4;
+    for (let i = at; i < at + 4; i++) if (!isPlainByte(chunk[i] as number)) return false;
+  }
+  for (let i = head + words * 4; i < n; i++) if (!isPlainByte(chunk[i] as number)) return false;
+  return true;
 }

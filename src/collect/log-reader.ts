@@ -191,11 +191,13 @@ export class LogReader {
         return new LineSplitter({
           dropsPartialFirstLine: job.range.dropsPartialFirstLine,
           maxLineBytes: MAX_LINE_BYTES,
-          onLine: (bytes, start, end, isTruncated) => {
-            const line = sanitizeLine(bytes, isTruncated, start, end);
+          onLine: (bytes, start, end, isTruncated, isPlainAscii) => {
+            // Plain ASCII is its own sanitized text (sanitizeLine would decode it as latin1 and change nothing).
+            const isPlain = isPlainAscii && !isTruncated;
+            const line = isPlain ? bytes.toString('latin1', start, end) : sanitizeLine(bytes, isTruncated, start, end);
             if (!parse) {
               // The common case, a syslog file: one record object per line, always of the same shape.
-              const f = parseSyslogLine(line, reference);
+              const f = parseSyslogLine(line, reference, isPlain);
               outcome.batch.add({ source, line, time: f.time, hostname: f.hostname, program: f.program, pid: f.pid, message: f.message });
               return;
             }

@@ -294,7 +294,7 @@ describe('a 1 GiB log over a real sshd, through the built CLI', () => {
     expect(countsOf(host.findings, 'auth.invalid_user')).toEqual(Object.fromEntries(plan.invalid));
     // The last bytes of the file were analysed: the example lines of the IP at the end are the planted ones.
     const atEnd = host.findings.find((f) => f.category === 'auth.bruteforce' && f.subject === IP_AT_END);
-    expect(atEnd?.evidence).toEqual([{ source: SYSLOG, lines: planted(IP_AT_END, 5).trimEnd().split('\n') }]);
+    expect(atEnd?.evidence).toEqual([{ source: SYSLOG, lines: planted(IP_AT_END, 5).trimEnd().split('\n'), values: { users: 'root' } }]);
 
     // Every line was read once, and the cursor is at the end of the file.
     const db = new Database(join(dir, 'dthostmon.db'), { readonly: true });

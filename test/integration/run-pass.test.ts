@@ -146,7 +146,7 @@ describe.each(dialects)('runPass on %s', (dialect) => {
     expect(brute).toMatchObject({ count: 5, evidence: [] });
     expect(compact.hosts[0]!.findings.every((f) => f.evidence.length === 0)).toBe(true);
     const stored = await findingEvidenceOfRun(store.db, compact.runId!, 'self');
-    expect(stored.get(brute!.key)).toEqual([{ source: log, lines: expect.arrayContaining([expect.stringContaining('Failed password for admin from 192.0.2.1')]) }]);
+    expect(stored.get(brute!.key)).toEqual([{ source: log, lines: expect.arrayContaining([expect.stringContaining('Failed password for admin from 192.0.2.1')]), values: { users: 'admin' } }]);
     expect(stored.get(brute!.key)?.[0]?.lines).toHaveLength(5);
   });
 

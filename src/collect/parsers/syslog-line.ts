@@ -18,9 +18,12 @@ const KERNEL_TIMESTAMP = /^\[\s*\d+\.\d+\]\s?/;
  * `time` is ISO 8601. RFC 3339 stamps are kept as written. Traditional stamps carry no year and no zone: the year is
  * taken from `reference` (the previous year when the month is more than one month ahead of it) and the result has
  * no offset, because it is the host's local time.
+ *
+ * `isPlainAscii`: the caller knows the line holds only printable ASCII and tabs (sanitizeLine's common case), so it
+ * cannot contain a line terminator; saves a scan of the line.
  */
-export function parseSyslogLine(line: string, reference: Date): SyslogFields {
-  const fast = parseTraditionalFast(line, reference);
+export function parseSyslogLine(line: string, reference: Date, isPlainAscii = false): SyslogFields {
+  const fast = parseTraditionalFast(line, reference, isPlainAscii);
   if (fast !== undefined) return fast;
   const traditional = TRADITIONAL.exec(line);
   if (traditional) {
@@ -45,49 +48,72 @@ function yearOf(month: number, reference: Date): number {
 }
 
 const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
-const MONTH_INDEX = new Map(MONTHS.map((m, i) => [m, i]));
+/** A month's three letters as one number, `c0 << 16 | c1 << 8 | c2`: the month of a line without a string. */
+const MONTH_CODES = new Map(MONTHS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]));
 const SPACE = 32;
 const COLON = 58;
 const OPEN = 91;
 const CLOSE = 93;
+/** Digits of a pid computed as a number; longer runs go through Number() like the regular expression's. */
+const MAX_EXACT_PID_DIGITS = 15;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** `Nov 25 18:42:51 ` (16 characters) with a known month and digits where digits belong. */
+/** `Nov 25 18:42:51 ` (16 characters) with digits where digits belong (the month is checked by the caller). */
 function hasTraditionalStamp(line: string): boolean {
   if (line.length < 17) return false;
-  const c = (i: number): number => line.charCodeAt(i);
   return (
-    c(3) === SPACE &&
-    (c(4) === SPACE || isDigit(c(4))) &&
-    isDigit(c(5)) &&
-    c(6) === SPACE &&
-    isDigit(c(7)) &&
-    isDigit(c(8)) &&
-    c(9) === COLON &&
-    isDigit(c(10)) &&
-    isDigit(c(11)) &&
-    c(12) === COLON &&
-    isDigit(c(13)) &&
-    isDigit(c(14)) &&
-    c(15) === SPACE
+    line.charCodeAt(3) === SPACE &&
+    (line.charCodeAt(4) === SPACE || isDigit(line.charCodeAt(4))) &&
+    isDigit(line.charCodeAt(5)) &&
+    line.charCodeAt(6) === SPACE &&
+    isDigit(line.charCodeAt(7)) &&
+    isDigit(line.charCodeAt(8)) &&
+    line.charCodeAt(9) === COLON &&
+    isDigit(line.charCodeAt(10)) &&
+    isDigit(line.charCodeAt(11)) &&
+    line.charCodeAt(12) === COLON &&
+    isDigit(line.charCodeAt(13)) &&
+    isDigit(line.charCodeAt(14)) &&
+    line.charCodeAt(15) === SPACE
   );
 }
 
 /**
+ * `YYYY-MM-DDT` of the last day seen: the lines of a log come in order, so most lines repeat the previous line's
+ * day (and year, which depends on the reference too).
+ */
+const lastDay = { key: -1, referenceMs: Number.NaN, prefix: '' };
+
+/** `YYYY-MM-DDT` for the stamp at the start of `line` (month already known, day digits already checked). */
+function datePrefix(line: string, month: number, reference: Date): string {
+  const d1 = line.charCodeAt(4);
+  const d2 = line.charCodeAt(5);
+  const key = (month << 16) | (d1 << 8) | d2;
+  const referenceMs = reference.getTime();
+  if (key !== lastDay.key || referenceMs !== lastDay.referenceMs) {
+    const day = d1 === SPACE ? `0${line[5]}` : line.slice(4, 6);
+    lastDay.prefix = `${yearOf(month, reference)}-${pad(month + 1)}-${day}T`;
+    lastDay.key = key;
+    lastDay.referenceMs = referenceMs;
+  }
+  return lastDay.prefix;
+}
+
+/**
  * The common case without regular expressions: a traditional stamp padded to two day digits, a plain ASCII host
- * name ended by a space, a tag of plain ASCII. Returns undefined for anything else, which the regular expressions
+ * name ended by a space, a tag of plain ASCII (splitTag's rules, read in place). Returns undefined for anything else, which the regular expressions
  * then read exactly as before (the result is the same either way; test/unit/collect/syslog-line.test.ts compares
  * the two on many lines).
  */
-function parseTraditionalFast(line: string, reference: Date): SyslogFields | undefined {
+function parseTraditionalFast(line: string, reference: Date, isPlainAscii: boolean): SyslogFields | undefined {
   if (!hasTraditionalStamp(line)) return undefined;
-  const month = MONTH_INDEX.get(line.slice(0, 3));
+  const month = MONTH_CODES.get((line.charCodeAt(0) << 16) | (line.charCodeAt(1) << 8) | line.charCodeAt(2));
   if (month === undefined) return undefined;
   // `.` in the regular expressions stops at line separators; leave such lines to them.
-  if (LINE_TERMINATOR.test(line)) return undefined;
+  if (!isPlainAscii && LINE_TERMINATOR.test(line)) return undefined;
   let i = 16;
   for (; i < line.length; i++) {
     const c = line.charCodeAt(i);
@@ -96,39 +122,39 @@ function parseTraditionalFast(line: string, reference: Date): SyslogFields | und
   }
   if (i === 16) return undefined;
   const hostname = line.slice(16, i);
-  const rest = i < line.length ? line.slice(i + 1) : '';
-  const day = line.charCodeAt(4) === SPACE ? `0${line[5]}` : line.slice(4, 6);
-  const time = `${yearOf(month, reference)}-${pad(month + 1)}-${day}T${line.slice(7, 15)}`;
-  const tag = splitTagFast(rest);
-  if (tag === undefined) return { time, hostname, ...splitTag(rest) };
-  return { time, hostname, program: tag.program, pid: tag.pid, message: tag.message };
-}
-
-/** splitTag for a plain ASCII tag; undefined when the regular expression must decide. */
-function splitTagFast(rest: string): Pick<SyslogFields, 'program' | 'pid' | 'message'> | undefined {
-  let i = 0;
-  for (; i < rest.length; i++) {
-    const c = rest.charCodeAt(i);
+  const time = datePrefix(line, month, reference) + line.slice(7, 15);
+  // The tag is read in place: `rest` (what follows the host) starts at `r`, and only the parts kept are sliced.
+  const n = line.length;
+  const r = i < n ? i + 1 : n;
+  let j = r;
+  for (; j < n; j++) {
+    const c = line.charCodeAt(j);
     if (c === SPACE || c === OPEN || c === CLOSE || c === COLON) break;
-    if (c < SPACE || c >= 0x7f) return undefined;
+    // Not plain ASCII: the regular expression decides.
+    if (c < SPACE || c >= 0x7f) return { time, hostname, ...splitTag(line.slice(r)) };
   }
-  if (i === 0 || i === rest.length) return { program: null, pid: null, message: rest };
-  const program = rest.slice(0, i);
+  if (j === r || j === n) return { time, hostname, program: null, pid: null, message: line.slice(r) };
+  const program = line.slice(r, j);
   let pid: number | null = null;
-  if (rest.charCodeAt(i) === OPEN) {
-    let j = i + 1;
-    while (j < rest.length && isDigit(rest.charCodeAt(j))) j++;
-    if (j === i + 1 || rest.charCodeAt(j) !== CLOSE) return { program: null, pid: null, message: rest };
-    pid = Number(rest.slice(i + 1, j));
-    i = j + 1;
+  if (line.charCodeAt(j) === OPEN) {
+    let k = j + 1;
+    let value = 0;
+    for (; k < n; k++) {
+      const c = line.charCodeAt(k);
+      if (!isDigit(c)) break;
+      value = value * 10 + (c - 48);
+    }
+    if (k === j + 1 || line.charCodeAt(k) !== CLOSE) return { time, hostname, program: null, pid: null, message: line.slice(r) };
+    pid = k - j - 1 <= MAX_EXACT_PID_DIGITS ? value : Number(line.slice(j + 1, k));
+    j = k + 1;
   }
-  if (rest.charCodeAt(i) !== COLON) return { program: null, pid: null, message: rest };
-  i++;
+  if (line.charCodeAt(j) !== COLON) return { time, hostname, program: null, pid: null, message: line.slice(r) };
+  j++;
   let message: string;
-  if (i === rest.length) message = '';
-  else if (rest.charCodeAt(i) === SPACE) message = rest.slice(i + 1);
-  else return { program: null, pid: null, message: rest };
-  return { program, pid, message: program === 'kernel' ? message.replace(KERNEL_TIMESTAMP, '') : message };
+  if (j === n) message = '';
+  else if (line.charCodeAt(j) === SPACE) message = line.slice(j + 1);
+  else return { time, hostname, program: null, pid: null, message: line.slice(r) };
+  return { time, hostname, program, pid, message: program === 'kernel' ? message.replace(KERNEL_TIMESTAMP, '') : message };
 }
 
 function splitTag(rest: string): Pick<SyslogFields, 'program' | 'pid' | 'message'> {

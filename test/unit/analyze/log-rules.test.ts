@@ -22,6 +22,35 @@ class CountingRegExp extends RegExp {
   }
 }
 
+describe('applyLogRules: the user names an address tried', () => {
+  const lines = (ip: string, users: string[]): string =>
+    users.map((u, i) => `Nov 25 18:41:${String(i % 60).padStart(2, '0')} web-01 sshd[${3000 + i}]: Failed password for invalid user ${u} from ${ip} port ${40000 + i} ssh2`).join('\n');
+
+  it('lists each distinct name once, in order, in the first evidence entry (beyond the 5 example lines)', () => {
+    const findings = applyLogRules(recordsFromLog(lines('198.51.100.4', ['a', 'b', 'a', 'c', 'd', 'e', 'f']), '/var/log/auth.log'), LOG_RULES, thresholds, []);
+    expect(findings.map((f) => [f.key, f.evidence[0]?.values])).toEqual([['auth.bruteforce:198.51.100.4', { users: 'a, b, c, d, e, f' }]]);
+  });
+
+  it('keeps at most 50 names per finding and counts the lines whose name did not fit', () => {
+    const users = Array.from({ length: 53 }, (_, i) => `u${i}`);
+    const [finding] = applyLogRules(recordsFromLog(lines('198.51.100.5', users), '/var/log/auth.log'), LOG_RULES, thresholds, []);
+    expect(finding?.evidence[0]?.values?.users).toBe(users.slice(0, 50).join(', '));
+    expect(finding?.evidence[0]?.values?.usersOmitted).toBe(3);
+  });
+
+  it('redacts the names like the lines, and gives no list where the subject is the user (sudo)', () => {
+    const [finding] = applyLogRules(recordsFromLog(lines('198.51.100.6', ['hunter2secret']), '/var/log/auth.log'), LOG_RULES, thresholds, ['hunter2secret']);
+    expect(finding?.evidence[0]?.values?.users).toBe('********');
+    const sudo = applyLogRules(
+      recordsFromLog('Nov 25 18:42:00 web-01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id', '/var/log/auth.log'),
+      LOG_RULES,
+      thresholds,
+      [],
+    );
+    expect(sudo.map((f) => [f.category, f.evidence[0]?.values])).toEqual([['privilege.sudo', undefined]]);
+  });
+});
+
 describe('applyLogRules: brute-force aggregation', () => {
   it('keeps 4 failures from one IP as a failed_login finding (threshold 5)', () => {
     const findings = applyLogRules(recordsFromLog(failures('203.0.113.9', 4), '/var/log/auth.log'), LOG_RULES, thresholds, []);
@@ -42,7 +71,7 @@ describe('applyLogRules: brute-force aggregation', () => {
       count: 5,
       title: 'SSH brute force from 203.0.113.9: 5 failed password logins',
     });
-    expect(findings[0]?.evidence).toEqual([{ source: '/var/log/auth.log', lines: records.map((r) => r.line) }]);
+    expect(findings[0]?.evidence).toEqual([{ source: '/var/log/auth.log', lines: records.map((r) => r.line), values: { users: 'root' } }]);
     expect(findings[0]?.recommendation).toMatch(/fail2ban/);
   });
 

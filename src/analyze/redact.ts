@@ -55,6 +55,10 @@ const PASSWORD_FLAG = /(--?[\w-]{0,64}(?:password|passwd|passphrase|pass)(?![\w-
 const MYSQL_LIKE = /\b(?:mysql\w*|mariadb[\w-]*|sshpass|mysqlsh)\b/i;
 const SHORT_P_FLAG = /(\s-p)(\s*)(?!-)(\S+)/g;
 const REDIS_CLI = /\bredis-cli\b/i;
+// curl/wget `-u user:password`, `--user=user:password`, `--proxy-user user:password` (crontabs and shell histories);
+// smbclient `-U user%password`.
+const USER_PASS_TOOLS = /\b(?:curl|wget|lftp|smbclient)\b/i;
+const USER_PASS_FLAG = /(\s(?:-u|-U|--user|--proxy-user)(?:\s+|=))([^\s:%]+)([:%])(?!\s)(\S+)/g;
 const SHORT_A_FLAG = /(\s-a\s+)(?!-)(\S+)/g;
 
 const STATIC_REPLACERS: Replacer[] = [
@@ -69,6 +73,7 @@ const STATIC_REPLACERS: Replacer[] = [
   (l) => l.replace(PASSWORD_FLAG, maskAssignment),
   (l) => (MYSQL_LIKE.test(l) ? l.replace(SHORT_P_FLAG, `$1$2${MASK}`) : l),
   (l) => (REDIS_CLI.test(l) ? l.replace(SHORT_A_FLAG, `$1${MASK}`) : l),
+  (l) => (USER_PASS_TOOLS.test(l) ? l.replace(USER_PASS_FLAG, `$1$2$3${MASK}`) : l),
 ];
 
 function maskAssignment(_m: string, head: string, dq?: string, sq?: string): string {

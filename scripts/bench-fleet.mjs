@@ -5,7 +5,7 @@
 //   - the baseline: OpenSSH's ssh client fanned out with `xargs -P 10`, `cat` of each host's auth.log to /dev/null;
 //   - a first `dthostmon run --json` (the built CLI, a fresh store), then a second pass with no new data.
 // The machine is shared and sshd's key exchange costs real CPU on loopback: compare ratios within one run.
-// Other knobs: BENCH_FLEET_LINES (auth.log lines per host, default 48000 = ~5 MB), BENCH_FLEET_CONCURRENCY
+// Other knobs: BENCH_FLEET_TRACK_CHANGES (0: without change detection), BENCH_FLEET_LINES (auth.log lines per host, default 48000 = ~5 MB), BENCH_FLEET_CONCURRENCY
 // (default 10), BENCH_FLEET_NODE_ARGS (extra node flags for the dthostmon process, e.g. "--cpu-prof
 // --cpu-prof-dir=/tmp/prof").
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +24,8 @@ const sizes = (process.env.BENCH_FLEET_SIZES ?? '1,10,50,200').split(',').map((s
 const linesPerHost = Number(process.env.BENCH_FLEET_LINES ?? 48_000);
 const concurrency = Number(process.env.BENCH_FLEET_CONCURRENCY ?? 10);
 const nodeArgs = (process.env.BENCH_FLEET_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+// BENCH_FLEET_TRACK_CHANGES=0: the pass without the state sections (change detection), to measure what they cost.
+const trackChanges = process.env.BENCH_FLEET_TRACK_CHANGES !== '0';
 
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_FLEET_SIZES must be positive integers, got ${process.env.BENCH_FLEET_SIZES}`);
 for (const needed of [SSHD, TIME, bin]) {
@@ -217,6 +219,7 @@ try {
       `  port: ${port}`,
       `  user: ${user}`,
       '  logs: [/var/log/auth.log]',
+      `  track_changes: ${trackChanges}`,
       'database:',
       '  path: dthostmon.db',
       'ssh:',

@@ -556,6 +556,8 @@ export interface HostState {
   /** Installed packages: name -> version. */
   packages: Record<string, string> | null;
   services: Record<string, ServiceState> | null;
+  /** Fingerprint of the unit directories (and the boot) the unit-file states were read with; null when unknown. */
+  unitFingerprint?: string | null;
   listeners: Listener[] | null;
   /** Docker images (`repo:tag` -> id), when `check_docker`. */
   images?: Record<string, string> | null;

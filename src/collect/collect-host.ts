@@ -27,6 +27,7 @@ import { factsFromProbe } from './facts-from-probe.js';
 import { parseProbeOutput, type ProbeSection } from './parse-probe-output.js';
 import { runShellSession } from './shell-session.js';
 import { stateFromProbe } from './parsers/state.js';
+import { readStoredState } from '../analyze/changes/stored-state.js';
 import { buildDuScript, parseDu, readDuBaseline } from './du.js';
 import { readDiskHistory } from '../analyze/disk-history.js';
 import { mountsToInspect, type DiskLook } from '../analyze/disk-growth.js';
@@ -85,6 +86,7 @@ export async function collectHost(
   });
 
   const probeToken = randomBytes(12).toString('hex');
+  const previousState = readStoredState(previous.baselines.state);
   const previousCpu = previousCpuCounters(previous);
   const cpuSampleSeconds = deps.cpuSampleSeconds ?? 1;
   const entries: Array<LogSourceResult | PlannedFile> = [];
@@ -117,6 +119,8 @@ export async function collectHost(
                   watchFiles: host.watchFiles ?? DEFAULT_WATCH_FILES,
                   docker: host.docker === true,
                   sinceEpoch: previous.lastRunAt ? Math.floor(Date.parse(previous.lastRunAt) / 1000) : null,
+                  // Only with the services it belongs to: without them, the unit-file states must be read.
+                  unitFingerprint: previousState?.services ? (previousState.unitFingerprint ?? null) : null,
                 },
               }
             : {}),
@@ -217,7 +221,7 @@ export async function collectHost(
   failures.push(...factFailures);
   if (facts && containers !== null) facts.containers = containers;
   // The state of a host whose probe did not get that far is unknown (null), never empty.
-  const state = facts && host.trackChanges !== false && sections.has('boot-id') ? stateFromProbe(sections, facts.users) : null;
+  const state = facts && host.trackChanges !== false && sections.has('boot-id') ? stateFromProbe(sections, facts.users, previousState?.services ?? null) : null;
 
   const cursors: LogCursor[] = [];
   for (const entry of entries) {

@@ -48,6 +48,11 @@ export interface StateProbeOptions {
    * looked up in the dpkg file lists (`@o <package> <path>`), so a change a package made can be told apart.
    */
   sinceEpoch: number | null;
+  /**
+   * The unit directories' fingerprint of the previous pass (stored with its services): when they are unchanged, the
+   * slow `systemctl list-unit-files` is skipped (`@same`) and the unit-file states of the baseline stand.
+   */
+  unitFingerprint?: string | null;
 }
 
 /**
@@ -59,8 +64,10 @@ export function buildStateProbe(options: StateProbeOptions): string[] {
     .filter((p) => p.startsWith('/') && !p.includes('\0'))
     .map((p) => (/[*?[]/.test(p) ? `"$R"${shGlob(p)}` : `"$R"${shQuote(p)}`));
   const since = options.sinceEpoch === null ? '' : String(Math.floor(options.sinceEpoch));
+  const unitFingerprint = options.unitFingerprint && /^[0-9 ]+$/.test(options.unitFingerprint) ? options.unitFingerprint : '';
   const lines = [
     `SINCE=${since}`,
+    `UNITFP=${shQuote(unitFingerprint)}`,
     // dumpf TAG PATH: a file's state and its lines, each prefixed with | (capped).
     `dumpf() {
   case "$2" in *"$NL"*) return 0;; esac
@@ -140,10 +147,24 @@ export function buildStateProbe(options: StateProbeOptions): string[] {
     echo '@unavailable no dpkg-query, rpm or apk database'
   fi
 }`,
+    // Which unit files exist, link where (enabled = a link in *.wants, masked = a link to /dev/null) and the boot:
+    // unchanged since the previous pass means the unit-file states are too, and list-unit-files (slow: it reads
+    // every unit) is skipped.
     `p_services() {
   if ! command -v systemctl >/dev/null 2>&1; then echo '@unavailable no systemctl'; return 0; fi
-  _uf=$(systemctl list-unit-files --type=service --no-legend --no-pager 2>&1) || { echo "@unavailable $(printf '%s' "$_uf" | head -n 1)"; return 0; }
-  printf '%s\\n' "$_uf" | sed 's/^/F /'
+  set --
+  for _d in "$R"/etc/systemd/system "$R"/etc/systemd/system/*.wants "$R"/etc/systemd/system/*.requires "$R"/run/systemd/system \\
+    "$R"/lib/systemd/system "$R"/usr/lib/systemd/system "$R"/usr/local/lib/systemd/system "$R"/etc/init.d; do
+    [ -d "$_d" ] && set -- "$@" "$_d"
+  done
+  _fp=$( { cat "$R/proc/sys/kernel/random/boot_id"; [ $# -eq 0 ] || ls -la "$@"; } 2>/dev/null | cksum)
+  printf '@fp %s\\n' "$_fp"
+  if [ -n "$UNITFP" ] && [ "$_fp" = "$UNITFP" ]; then
+    echo '@same'
+  else
+    _uf=$(systemctl list-unit-files --type=service --no-legend --no-pager 2>&1) || { echo "@unavailable $(printf '%s' "$_uf" | head -n 1)"; return 0; }
+    printf '%s\\n' "$_uf" | sed 's/^/F /'
+  fi
   systemctl list-units --type=service --all --no-legend --no-pager --plain 2>/dev/null | sed 's/^/U /'
   return 0
 }`,

@@ -28,6 +28,8 @@ export interface StoredState {
   watchPatterns?: string[];
   packages: Record<string, string> | null;
   services: Record<string, ServiceState> | null;
+  /** The unit directories' fingerprint the services were read with (the probe skips list-unit-files while it holds). */
+  unitFingerprint?: string | null;
   listeners: Listener[] | null;
   images: Record<string, string> | null;
 }
@@ -83,6 +85,8 @@ export function toStoredState(
     ...(facts.watchPatterns ? { watchPatterns: [...facts.watchPatterns] } : {}),
     packages: keep('packages', state.packages),
     services: keep('services', state.services),
+    // With the services it was read with: kept together when the services could not be read.
+    unitFingerprint: state.services === null ? (previous?.unitFingerprint ?? null) : (state.unitFingerprint ?? null),
     listeners: keep('listeners', state.listeners),
     images: keep('images', state.images ?? null),
   };

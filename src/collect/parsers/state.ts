@@ -162,6 +162,27 @@ export function parseServices(text: string): Record<string, ServiceState> {
   return services;
 }
 
+/**
+ * The services section: `@fp <fingerprint>` of the unit directories, then either `@same` (unchanged since the
+ * previous pass: the unit-file states of `previous` stand, only the runtime `U` lines are new) or the `F` lines.
+ */
+export function parseServicesSection(
+  text: string,
+  previous: Readonly<Record<string, ServiceState>> | null,
+): { services: Record<string, ServiceState>; fingerprint: string | null } {
+  const fingerprint = /^@fp ([0-9 ]+)$/m.exec(text)?.[1] ?? null;
+  const isSame = /^@same$/m.test(text);
+  if (isSame && !previous) return { services: parseServices(text), fingerprint: null };
+  const services = parseServices(text);
+  if (isSame && previous) {
+    for (const [unit, before] of Object.entries(previous)) {
+      if (before.enabled === null) continue;
+      (services[unit] ??= { enabled: null, active: null, sub: null }).enabled = before.enabled;
+    }
+  }
+  return { services, fingerprint };
+}
+
 /** `S` lines of `ss -H -ltunp`, or `P <proto>` lines of /proc/net/{tcp,udp}[6] when ss is missing. */
 export function parseListeners(text: string): Listener[] {
   const out = new Map<string, Listener>();
@@ -242,7 +263,11 @@ export function parseImages(text: string): Record<string, string> {
  * HostState from the probe's sections. A section that failed or said `@unavailable` leaves its field null (nothing
  * to compare, never an empty list that would read as "everything removed") and is named in `unavailable`.
  */
-export function stateFromProbe(sections: ReadonlyMap<string, ProbeSection>, users: HostState['users']): HostState {
+export function stateFromProbe(
+  sections: ReadonlyMap<string, ProbeSection>,
+  users: HostState['users'],
+  previousServices: Readonly<Record<string, ServiceState>> | null = null,
+): HostState {
   const unavailable: Record<string, string> = {};
   const owners: Record<string, string[]> = {};
   const read = <T>(name: StateSection, parse: (text: string) => T): T | null => {
@@ -275,6 +300,8 @@ export function stateFromProbe(sections: ReadonlyMap<string, ProbeSection>, user
       authorizedKeys[user] = [...(authorizedKeys[user] ?? []), ...parseAuthorizedKeys(file.lines ?? [])];
     }
   }
+  const servicesOf = (r: ReturnType<typeof parseServicesSection> | null): Pick<HostState, 'services' | 'unitFingerprint'> =>
+    r ? { services: r.services, unitFingerprint: r.fingerprint } : { services: null, unitFingerprint: null };
   const images = sections.has('docker-images') ? read('docker-images', parseImages) : undefined;
   return {
     bootId: read('boot-id', (t) => t.trim() || null),
@@ -285,7 +312,7 @@ export function stateFromProbe(sections: ReadonlyMap<string, ProbeSection>, user
     authorizedKeys,
     watched: withOwners(read('watched', parseWatched))?.files ?? null,
     packages: read('packages', parsePackages),
-    services: read('services', parseServices),
+    ...servicesOf(read('services', (t) => parseServicesSection(t, previousServices))),
     listeners: read('ports', parseListeners),
     ...(images !== undefined ? { images } : {}),
     owners,

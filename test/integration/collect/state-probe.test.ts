@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
@@ -6,6 +6,7 @@ import { buildProbeScript } from '../../../src/collect/probe.js';
 import { parseProbeOutput } from '../../../src/collect/parse-probe-output.js';
 import { stateFromProbe } from '../../../src/collect/parsers/state.js';
 import { DEFAULT_WATCH_FILES } from '../../../src/collect/state-probe.js';
+import type { ServiceState } from '../../../src/types.js';
 
 async function put(root: string, path: string, content: string): Promise<string> {
   await mkdir(dirname(join(root, path)), { recursive: true });
@@ -20,11 +21,22 @@ const STATUS = (pkgs: Array<[string, string]>): string =>
     .join('\n');
 
 /** Runs the probe with only the state sections that matter here, the way a pass does (`sh -s`, script on stdin). */
-async function probeState(root: string, sinceEpoch: number | null, env: Record<string, string> = {}) {
+async function probeState(
+  root: string,
+  sinceEpoch: number | null,
+  env: Record<string, string> = {},
+  previous: { unitFingerprint: string | null; services: Record<string, ServiceState> | null } = { unitFingerprint: null, services: null },
+) {
   const token = 'a1b2c3d4e5f6a1b2c3d4e5f6';
-  const script = buildProbeScript({ rootfs: root, logPatterns: [], cursors: [], token, state: { watchFiles: [...DEFAULT_WATCH_FILES, '/etc/app/*.conf'], docker: false, sinceEpoch } });
+  const script = buildProbeScript({
+    rootfs: root,
+    logPatterns: [],
+    cursors: [],
+    token,
+    state: { watchFiles: [...DEFAULT_WATCH_FILES, '/etc/app/*.conf'], docker: false, sinceEpoch, unitFingerprint: previous.unitFingerprint },
+  });
   const result = await execa('sh', ['-s'], { input: script, reject: false, env: { ...process.env, ...env } });
-  return stateFromProbe(parseProbeOutput(result.stdout, token), null);
+  return stateFromProbe(parseProbeOutput(result.stdout, token), null, previous.services);
 }
 
 describe('state sections of the probe over a simulated rootfs (real sh, real dpkg-query)', () => {
@@ -53,7 +65,7 @@ describe('state sections of the probe over a simulated rootfs (real sh, real dpk
     await writeFile(join(stubs, 'ss'), '#!/bin/sh\necho \'tcp   LISTEN 0      128    0.0.0.0:22    0.0.0.0:*    users:(("sshd",pid=612,fd=3))\'\necho \'udp   UNCONN 0      0      127.0.0.53%lo:53    0.0.0.0:*\'\n', { mode: 0o755 });
     await writeFile(
       join(stubs, 'systemctl'),
-      '#!/bin/sh\ncase "$*" in *list-unit-files*) echo "ssh.service enabled enabled"; echo "getty@.service enabled enabled";; *list-units*) echo "ssh.service loaded active running OpenBSD Secure Shell server"; echo "ghost.service not-found inactive dead ghost.service";; esac\n',
+      `#!/bin/sh\necho "$*" >> '${join(stubs, 'calls.log')}'\ncase "$*" in *list-unit-files*) echo "ssh.service enabled enabled"; echo "getty@.service enabled enabled";; *list-units*) echo "ssh.service loaded active running OpenBSD Secure Shell server"; echo "ghost.service not-found inactive dead ghost.service";; esac\n`,
       { mode: 0o755 },
     );
     await symlink('/bin/false', join(stubs, 'rpm')).catch(() => undefined);
@@ -116,5 +128,28 @@ describe('state sections of the probe over a simulated rootfs (real sh, real dpk
     } finally {
       await rm(bare, { recursive: true, force: true });
     }
+  });
+
+  it('skips list-unit-files while the unit directories and the boot are unchanged, and reads them again when not', async () => {
+    await mkdir(join(root, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+    await mkdir(join(root, 'lib/systemd/system'), { recursive: true });
+    await writeFile(join(root, 'lib/systemd/system/ssh.service'), '[Service]\nExecStart=/usr/sbin/sshd -D\n');
+    const env = { PATH: `${stubs}:${process.env.PATH ?? ''}` };
+    const calls = async (): Promise<string[]> => (await readFile(join(stubs, 'calls.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('list-unit-files'));
+    await rm(join(stubs, 'calls.log'), { force: true });
+    const first = await probeState(root, null, env);
+    expect(first.unitFingerprint).toMatch(/^\d+ \d+$/);
+    expect(await calls()).toHaveLength(1);
+
+    const same = await probeState(root, null, env, { unitFingerprint: first.unitFingerprint ?? null, services: first.services });
+    expect(await calls()).toHaveLength(1); // not run again
+    expect(same.services).toEqual(first.services);
+    expect(same.unitFingerprint).toBe(first.unitFingerprint);
+
+    // `systemctl enable` links the unit into a .wants directory: the fingerprint moves, the states are read again.
+    await symlink('/lib/systemd/system/ssh.service', join(root, 'etc/systemd/system/multi-user.target.wants/ssh.service'));
+    const changed = await probeState(root, null, env, { unitFingerprint: first.unitFingerprint ?? null, services: first.services });
+    expect(changed.unitFingerprint).not.toBe(first.unitFingerprint);
+    expect(await calls()).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import type { ContainerInfo, Finding, HostAnalysis, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../types.js';
+import type { Finding, HostAnalysis, HostSnapshot, LogRecord, PreviousHostState, ResolvedHost } from '../types.js';
 import { applyLogRules } from './log-rules.js';
 import { compareFindings } from './order.js';
 import { createRedactor } from './redact.js';
@@ -10,7 +10,7 @@ import { containerFindings } from './containers.js';
 import { packageFindings } from './packages.js';
 import { newPatternFindings, type KnownTemplates, type NewPatternResult } from './new-patterns.js';
 import { excludeMonitorSessions } from './self-noise.js';
-import { analyzeChanges } from './changes/index.js';
+import { analyzeChanges, previousContainers } from './changes/index.js';
 import { analyzeDisks } from './changes/disk.js';
 import { isPackageLog } from './packages.js';
 
@@ -147,10 +147,4 @@ export function markOpenSince(findings: Finding[], previous: PreviousHostState, 
     finding.since = open?.since ?? now;
     finding.passes = (open?.passes ?? 0) + 1;
   }
-}
-
-/** The containers the previous pass stored in the facts baseline (null before the first pass with docker). */
-function previousContainers(previous: PreviousHostState): ContainerInfo[] | null {
-  const facts = previous.baselines.facts as { containers?: unknown } | undefined;
-  return Array.isArray(facts?.containers) ? (facts.containers as ContainerInfo[]) : null;
 }

@@ -1,3 +1,4 @@
+import { globToRegExpSource } from '../rules/source-filter.js';
 import type { Change, ChangeKind, FindingCategory, Listener, PasswdUser } from '../../types.js';
 import type { StoredFile, StoredState } from './stored-state.js';
 
@@ -210,16 +211,11 @@ function diffListeners(before: Listener[], after: Listener[]): Change[] {
   return out;
 }
 
-/** A glob of watch_files (`*` and `?` within one path segment) as a RegExp. */
-function globRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
-}
-
 function diffWatched(before: NonNullable<StoredState['watched']>, after: NonNullable<StoredState['watched']>, patterns: readonly string[]): Change[] {
   const out: Change[] = [];
   // A path the baseline does not have is new when a glob that was already watched matches it (a new drop-in); a
   // path new to the config is only a new baseline entry.
-  const globs = patterns.filter((p) => /[*?]/.test(p)).map(globRegExp);
+  const globs = patterns.filter((p) => /[*?[]/.test(p)).map((p) => new RegExp(`^${globToRegExpSource(p)}$`));
   for (const [path, f] of Object.entries(after)) {
     const b = before[path] ?? (f.state === 'ok' && globs.some((g) => g.test(path)) ? { state: 'missing' as const, sha256: null, size: null, mtime: null } : undefined);
     if (!b || f.state === 'unreadable' || b.state === 'unreadable') continue;

@@ -43,7 +43,8 @@ function diffContainers(before: readonly ContainerInfo[], after: readonly Contai
   return out;
 }
 
-function previousContainers(previous: PreviousHostState): ContainerInfo[] | null {
+/** The containers the previous pass stored in the facts baseline (null before the first pass with docker). */
+export function previousContainers(previous: PreviousHostState): ContainerInfo[] | null {
   const facts = previous.baselines.facts as { containers?: unknown } | undefined;
   return Array.isArray(facts?.containers) ? (facts.containers as ContainerInfo[]) : null;
 }

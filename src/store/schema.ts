@@ -250,6 +250,71 @@ export interface PassLockTable {
   expires_at: IsoTimestamp;
 }
 
+/** The alert state machine's record per host and finding key (migration 0006; see src/alert/state-machine.ts). */
+export interface AlertStateTable {
+  id: Generated<number>;
+  host_id: number;
+  key: string;
+  category: string;
+  severity: Severity;
+  title: string;
+  status: 'pending' | 'open' | 'resolved';
+  first_seen: IsoTimestamp;
+  last_seen: IsoTimestamp;
+  passes: number;
+  notified_at: IsoTimestamp | null;
+  notified_severity: Severity | null;
+  resolved_at: IsoTimestamp | null;
+  /** Why the last notification due was not sent (host unreachable, a silence, a maintenance window). */
+  muted_by: string | null;
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
+
+/** A message to deliver (migration 0006): stored before it is sent, marked when sent, retried, dead-lettered. */
+export interface OutboxTable {
+  id: Generated<number>;
+  created_at: IsoTimestamp;
+  run_id: number | null;
+  /** `alert`, `report`, `admin`. */
+  kind: string;
+  /** `email` or `pushover`. */
+  channel: string;
+  /** Unique: the same message is never queued twice (`alert:<run>:<recipients>`, `report:host:web-01:<time>`). */
+  dedupe_key: string;
+  /** JSON array of addresses (email) or `[]` (Pushover). */
+  recipients: JsonText;
+  subject: string;
+  /** JSON: the raw RFC 5322 message (email) or the Pushover form fields. Never holds a credential. */
+  payload: JsonText;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: IsoTimestamp;
+  last_error: string | null;
+  sent_at: IsoTimestamp | null;
+  /** Where it went: `smtp://host:port`, `pushover`, or the .eml file path. */
+  delivered_to: string | null;
+}
+
+/** One report delivered or rendered on demand (migration 0006). */
+export interface ReportSentTable {
+  id: Generated<number>;
+  /** `host` or `site`. */
+  kind: string;
+  /** The host name or site id. */
+  scope: string;
+  generated_at: IsoTimestamp;
+  period_start: IsoTimestamp;
+  period_end: IsoTimestamp;
+  /** `schedule` or `on-demand`. */
+  trigger: string;
+  /** JSON: the scores it showed (`{ score }` for a host, `{ scores: { host: score } }` for a site). */
+  summary: JsonText;
+  outbox_id: number | null;
+  /** The HTML file written, if any. */
+  path: string | null;
+}
+
 /** Every table of the store, for `Kysely<Database>`. */
 export interface Database {
   hosts: HostTable;
@@ -266,6 +331,9 @@ export interface Database {
   audit_log: AuditLogTable;
   pass_lock: PassLockTable;
   host_keys: HostKeyTable;
+  alert_state: AlertStateTable;
+  outbox: OutboxTable;
+  reports_sent: ReportSentTable;
 }
 
 export type HostRow = Selectable<HostTable>;
@@ -303,3 +371,9 @@ export type NewPassLockRow = Insertable<PassLockTable>;
 
 export type ChangeRow = Selectable<ChangeTable>;
 export type NewChangeRow = Insertable<ChangeTable>;
+
+export type AlertStateRow = Selectable<AlertStateTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type ReportSentRow = Selectable<ReportSentTable>;
+export type NewReportSentRow = Insertable<ReportSentTable>;

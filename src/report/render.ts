@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { ESCAPE_HELPER, registerHelpers } from './helpers.js';
+import { ESCAPE_HELPER, formatOfTemplate, registerHelpers, type TemplateFormat } from './helpers.js';
 
 /** Where the renderer looks for `<name>.hbs`. */
 export interface RendererOptions {
@@ -35,10 +35,11 @@ type Env = typeof Handlebars;
 type AstNode = { type?: string; [field: string]: unknown };
 
 /**
- * Rewrites every escaped mustache `{{x}}` into `{{{escapeMarkdown x}}}`, so each value a template prints is
- * Markdown-escaped by default, in built-in and user templates alike. (Handlebars' own escaping is for HTML and
- * would leave Markdown open; its escape function is shared by every Handlebars instance, so it cannot be replaced
- * for us alone.) Triple-stash `{{{x}}}` stays raw, for helpers that return SafeStrings.
+ * Rewrites every escaped mustache `{{x}}` into `{{{escapeValue x}}}`, so each value a template prints is escaped for
+ * the template's format (Markdown for `*.md`, HTML for `*.html`, kept on one line for `*.txt`), in built-in and user
+ * templates alike. (Handlebars' own escaping is for HTML only; its escape function is shared by every Handlebars
+ * instance, so it cannot be replaced per format.) Triple-stash `{{{x}}}` stays raw, for helpers that return
+ * SafeStrings.
  */
 function escapeMustaches(node: unknown, hb: Env): void {
   if (Array.isArray(node)) {
@@ -75,34 +76,73 @@ function escapeMustaches(node: unknown, hb: Env): void {
   }
 }
 
+/** `_<name>.hbs` files are partials named `<name>` (`_email-layout.html.hbs` -> `{{> email-layout.html}}`). */
+const PARTIAL_FILE = /^_([A-Za-z0-9][A-Za-z0-9._-]*)\.hbs$/;
+
 /**
- * Creates a renderer with its own Handlebars instance (helpers do not leak into other users of Handlebars).
- * Templates are read and compiled on first use and cached for the life of the renderer.
+ * Creates a renderer with its own Handlebars instances, one per output format (helpers do not leak into other users
+ * of Handlebars, and each format escapes values its own way). Templates are read and compiled on first use and
+ * cached for the life of the renderer. Partials are the `_<name>.hbs` files of both directories (a user file wins).
  */
 export function createRenderer(options: RendererOptions = {}): Renderer {
   const builtinDir = options.builtinDir ?? builtinTemplatesDir();
   const overrideDir = options.overrideDir ?? null;
-  const hb = Handlebars.create();
-  registerHelpers(hb);
+  const dirs = overrideDir ? [overrideDir, builtinDir] : [builtinDir];
+  const envs = new Map<TemplateFormat, Env>();
   const cache = new Map<string, Handlebars.TemplateDelegate>();
 
   const resolve = (name: string): string | null => {
     if (!TEMPLATE_NAME.test(name) || name.includes('..')) return null;
-    for (const dir of overrideDir ? [overrideDir, builtinDir] : [builtinDir]) {
+    for (const dir of dirs) {
       const file = join(dir, `${name}.hbs`);
       if (existsSync(file)) return file;
     }
     return null;
   };
 
+  const parse = (hb: Env, file: string): hbs.AST.Program => {
+    const ast = hb.parse(readFileSync(file, 'utf8'), { srcName: file });
+    escapeMustaches(ast, hb);
+    return ast;
+  };
+
+  /** The Handlebars instance of a format, with its helpers and the partials of that format. */
+  const envOf = (format: TemplateFormat): Env => {
+    let hb = envs.get(format);
+    if (hb) return hb;
+    hb = Handlebars.create();
+    registerHelpers(hb, format);
+    const partials = new Map<string, string>();
+    for (const dir of [...dirs].reverse()) {
+      let files: string[] = [];
+      try {
+        files = readdirSync(dir);
+      } catch {
+        continue; // a missing override directory has no partials
+      }
+      for (const file of files) {
+        const match = PARTIAL_FILE.exec(file);
+        if (match && formatOfTemplate(match[1] as string) === format) partials.set(match[1] as string, join(dir, file));
+      }
+    }
+    for (const [name, file] of partials) {
+      try {
+        hb.registerPartial(name, hb.compile(parse(hb, file), { strict: false, preventIndent: true }));
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`template ${file}: ${message.split('\n')[0]}`);
+      }
+    }
+    envs.set(format, hb);
+    return hb;
+  };
+
   const compile = (name: string): Handlebars.TemplateDelegate => {
     const file = resolve(name);
     if (!file) throw new Error(`no template named ${JSON.stringify(name)} (looked for ${name}.hbs)`);
-    const ast = hb.parse(readFileSync(file, 'utf8'), { srcName: file });
-    escapeMustaches(ast, hb);
-    return hb.compile(ast, { strict: false, preventIndent: true });
+    const hb = envOf(formatOfTemplate(name));
+    return hb.compile(parse(hb, file), { strict: false, preventIndent: true });
   };
-
   const get = (name: string): Handlebars.TemplateDelegate => {
     let template = cache.get(name);
     if (!template) {

@@ -14,6 +14,11 @@ describe('createRenderer', () => {
     await writeFile(join(builtinDir, 'greeting.md.hbs'), 'Built-in hello {{name}}\n');
     await writeFile(join(builtinDir, 'only-builtin.md.hbs'), 'Only built-in {{name}}\n');
     await writeFile(join(overrideDir, 'greeting.md.hbs'), 'Custom hello {{name}}\n');
+    await writeFile(join(builtinDir, 'page.html.hbs'), '<p>{{text}}</p>{{code text}}{{codeBlock lines}}{{> frame.html}}');
+    await writeFile(join(builtinDir, '_frame.html.hbs'), '<i>built-in frame {{text}}</i>');
+    await writeFile(join(overrideDir, '_frame.html.hbs'), '<i>user frame {{text}}</i>');
+    await writeFile(join(builtinDir, 'page.txt.hbs'), 'value: {{text}}\n{{codeBlock lines}}\n');
+    await writeFile(join(builtinDir, 'broken.html.hbs'), '{{#if x}}never closed');
     await writeFile(
       join(builtinDir, 'values.md.hbs'),
       [
@@ -46,6 +51,19 @@ describe('createRenderer', () => {
     expect(renderer.resolve('greeting.md')).toBe(join(overrideDir, 'greeting.md.hbs'));
     const plain = createRenderer({ builtinDir, overrideDir: null });
     expect(plain.render('greeting.md', { name: 'ops' })).toBe('Built-in hello ops\n');
+  });
+
+  it('HTML-escapes every {{value}} of an .html template, user partials winning; .txt keeps values on their line', () => {
+    const renderer = createRenderer({ builtinDir, overrideDir });
+    const html = renderer.render('page.html', { text: '<script>alert("x")</script>\nnext', lines: ['a <b>', '`c`'] });
+    expect(html).toContain('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; next</p>');
+    expect(html).toMatch(/<code style="[^"]+">&lt;script&gt;/);
+    expect(html).toMatch(/<pre style="[^"]+">a &lt;b&gt;\n&#96;c&#96;<\/pre>/);
+    expect(html).toContain('<i>user frame &lt;script&gt;');
+    expect(html).not.toContain('<script>');
+    const text = renderer.render('page.txt', { text: '# not a heading\r\nforged line', lines: ['one', 'two\nthree'] });
+    expect(text).toBe('value: # not a heading  forged line\n    one\n    two three\n');
+    expect(() => renderer.prepare(['broken.html'])).toThrow(/broken\.html\.hbs/);
   });
 
   it('Markdown-escapes every {{value}}, helpers and partials included; triple braces stay raw', () => {

@@ -258,6 +258,10 @@ export interface ResolvedHost {
   expectedChanges?: ExpectedChangeRule[];
   /** Who gets this host's alerts (`alert_recipients`, inherited global email -> site -> host). */
   alertRecipients: string[];
+  /** Send scheduled host reports by email (`send_host_reports`, default true). */
+  sendHostReports?: boolean;
+  /** Who gets this host's reports (`report_recipients`, host -> site -> email, else the alert recipients). */
+  reportRecipients?: string[];
   /** Where each resolved key came from (`port` -> `site`, ...). */
   origin: Record<string, Origin>;
   /**

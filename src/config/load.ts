@@ -12,6 +12,7 @@ import { formatPath, type PathSegment } from './config-path.js';
 import { readEnvironment, substituteValue, type Environment } from './env.js';
 import { issuesToProblems, problemAt, sortProblems, type ProblemSource } from './issues.js';
 import { collectSecrets, redactText } from './mask.js';
+import { resolveDeliverySettings } from './delivery.js';
 import { resolveHosts } from './resolve.js';
 import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
@@ -120,6 +121,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     pass: resolvePassSettings(document, dir, homeDir),
     store: resolveStoreSettings(document.database, dir, homeDir),
     hosts: resolveHosts(document, dir, homeDir),
+    delivery: resolveDeliverySettings(document, dir, homeDir),
     warnings,
     secrets: collectSecrets(document),
   });

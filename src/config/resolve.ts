@@ -165,6 +165,7 @@ function resolveOne(
     return value;
   };
 
+  const alertRecipients = take('alertRecipients', [host.alert_recipients, site.alert_recipients, doc.email?.alert_recipients], []);
   const transport = take('transport', levels.map((l) => l.transport), HOST_DEFAULTS.transport);
   const hostname = take('hostname', [host.hostname], transport === 'local' ? 'localhost' : '');
   const keyPath = take<string | null>(
@@ -223,7 +224,10 @@ function resolveOne(
     resourceThresholds: resolveBands(levels, origin),
     thresholds: resolveAlertThresholds([host.thresholds, site.thresholds, doc.thresholds], origin),
     reportFrequency: take('reportFrequency', levels.map((l) => l.report_frequency), HOST_DEFAULTS.reportFrequency),
-    alertRecipients: take('alertRecipients', [host.alert_recipients, site.alert_recipients, doc.email?.alert_recipients], []),
+    alertRecipients,
+    sendHostReports: take('sendHostReports', levels.map((l) => l.send_host_reports), true),
+    // Reports: the report lists (host, site, email), else the alert recipients (the original's fallback).
+    reportRecipients: take('reportRecipients', [host.report_recipients, site.report_recipients, doc.email?.report_recipients], alertRecipients),
     origin,
     logRules: logRules(host),
   };

@@ -8,6 +8,7 @@ import { describeValue } from './config-path.js';
 import { ignoreSchema, rulesSchema } from './schema-rules.js';
 import { changeSettingsShape } from './schema-changes.js';
 import { alertThresholdsSchema, resourceThresholdsSchema } from './schema-thresholds.js';
+import { parseFrequency } from '../report/schedule.js';
 import {
   boolean,
   integer,
@@ -24,6 +25,20 @@ export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ID_HINT = 'expected letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 export const REPORT_FREQUENCIES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
+
+/** `report_frequency`: hourly, daily, weekly, monthly, never, or a cron expression (src/report/schedule.ts). */
+export function frequencySchema() {
+  return text().transform((value, ctx) => {
+    try {
+      // Named frequencies in their canonical spelling (`Weekly` -> `weekly`); a cron expression as written.
+      const frequency = parseFrequency(value);
+      return frequency.kind === 'interval' ? frequency.name : frequency.kind === 'never' ? 'never' : value.trim();
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: err instanceof Error ? err.message : String(err), input: value });
+      return z.NEVER;
+    }
+  });
+}
 export const TRANSPORTS = ['ssh', 'local'] as const;
 export const HOST_KEY_POLICIES = ['accept-new', 'strict'] as const;
 
@@ -52,9 +67,12 @@ export const inheritableShape = {
     .describe('Directory under which every host file is read (like node_exporter --path.rootfs). Default "/".'),
   logs: logList('log paths').describe('Log files and globs to follow. Default: syslog, auth.log, messages, secure, apt/history.log, dpkg.log under /var/log (those a host lacks are skipped).'),
   log_paths: logList('log paths').describe('Same as logs (the name written by the original sync-config); both are merged.'),
-  report_frequency: oneOf(REPORT_FREQUENCIES)
+  report_frequency: frequencySchema()
     .optional()
-    .describe('How often a host report is sent: hourly, daily, weekly or monthly. Default daily.'),
+    .describe('When a host report is sent: hourly, daily, weekly, monthly, never, or a cron expression ("0 7 * * 1-5", "CRON_TZ=Europe/Berlin 0 7 * * *"). Default daily.'),
+  send_host_reports: boolean()
+    .optional()
+    .describe('Send scheduled host reports by email (they are also written to reports_dir). Default true.'),
   resource_thresholds: resourceThresholdsSchema.optional(),
   command_timeout: seconds().optional().describe('Timeout of one remote command, in seconds. Default 60.'),
   log_max_bytes: sizeBytes()
@@ -96,7 +114,10 @@ const siteOrHostShape = {
     .describe('Labels. A host gets its site tags plus its own. "a,b" is read as [a, b].'),
   alert_recipients: textList({ splitCommas: true })
     .optional()
-    .describe('Email addresses for alerts about these hosts. Default email.alert_recipients.'),
+    .describe('Email addresses for alerts about these hosts (crit and warn). Default alerts.recipients, then email.alert_recipients.'),
+  report_recipients: textList({ splitCommas: true })
+    .optional()
+    .describe('Email addresses for the reports of these hosts (and of the site). Default email.report_recipients, then the alert recipients.'),
 };
 
 /** `sites.<id>`: defaults for the hosts of a site. */
@@ -104,6 +125,9 @@ export const siteSchema = z
   .strictObject({
     ...siteOrHostShape,
     send_site_reports: boolean().optional().describe('Send the site report for this site. Default true.'),
+    site_report_frequency: frequencySchema()
+      .optional()
+      .describe('When the site report is sent (like report_frequency). Default global.site_report_frequency, else daily.'),
   })
   .describe('A site: host defaults shared by every host whose `site` is this id.');
 

@@ -157,3 +157,22 @@ export function secondsList() {
   );
   return z.array(item, { error });
 }
+
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)?\s*$/i;
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 7 * 86_400 };
+
+/** `90`, `"90s"`, `"15m"`, `"24h"`, `"7d"`, `"2w"` -> seconds; anything else is left for the error. */
+export function parseDurationSeconds(value: unknown): unknown {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return value;
+  const match = DURATION.exec(value);
+  if (!match) return value;
+  const unit = (match[2] ?? 's').toLowerCase().replace(/^min.*/, 'm');
+  return Number(match[1]) * (DURATION_UNITS[unit[0] as string] ?? 1);
+}
+
+/** A duration of at least `min` seconds: seconds, or text with a unit (`15m`, `24h`, `7d`, `2w`). */
+export function duration(min = 0) {
+  const error = expected(`a duration such as 900, "15m", "24h" or "7d"${min > 0 ? ` of at least ${min} seconds` : ''}`);
+  return z.preprocess(parseDurationSeconds, z.number({ error }).min(min, { error }));
+}

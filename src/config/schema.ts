@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { describeValue } from './config-path.js';
-import { HOST_KEY_POLICIES, hostsSchema, inheritableShape, siteEntrySchema, siteKeySchema } from './schema-hosts.js';
+import { HOST_KEY_POLICIES, frequencySchema, hostsSchema, inheritableShape, siteEntrySchema, siteKeySchema } from './schema-hosts.js';
 import {
   boolean,
+  duration,
   integer,
   nonEmptyText,
   oneOf,
@@ -48,6 +49,12 @@ const globalSchema = z
     templates_dir: nonEmptyText()
       .optional()
       .describe('Directory of templates overriding the built-in ones by name, relative to the config directory.'),
+    outbox_dir: nonEmptyText()
+      .default('outbox')
+      .describe('Where emails are written as .eml files when no SMTP server is configured, relative to the config directory. Default "outbox".'),
+    site_report_frequency: frequencySchema()
+      .optional()
+      .describe('When site reports are sent (hourly, daily, weekly, monthly, never or cron); a site may override it. Default daily.'),
     ...inheritableShape,
   })
   .describe('Pass settings, and defaults for every host (port, user, transport, rootfs, logs, ...).');
@@ -76,7 +83,16 @@ const emailSchema = z
     smtp_auth_user: text().optional().describe('SMTP user name.'),
     smtp_auth_password: text().optional().describe('SMTP password.'),
     smtp_auth_required: boolean().default(true).describe('Log in to the SMTP server. Default true.'),
-    use_tls: boolean().default(true).describe('Use TLS (STARTTLS, or implicit TLS on port 465). Default true.'),
+    use_tls: boolean()
+      .default(true)
+      .describe('Encrypt: STARTTLS (required, never a silent fallback to clear text), or implicit TLS on port 465. Default true.'),
+    allow_insecure: boolean()
+      .default(false)
+      .describe('Allow plain SMTP when use_tls is false (a relay on localhost). Without it use_tls: false is an error. Default false.'),
+    tls_verify: boolean()
+      .default(true)
+      .describe("Verify the SMTP server's TLS certificate. Default true."),
+    timeout: seconds().default(30).describe('SMTP connection and command timeout, in seconds. Default 30.'),
     from_address: text().optional().describe('From address.'),
     reply_to_address: text().optional().describe('Reply-To address. Default from_address.'),
     alert_recipients: textList({ splitCommas: true })
@@ -86,6 +102,16 @@ const emailSchema = z
       .optional()
       .describe('Report recipients. Default alert_recipients.'),
   })
+  .superRefine((email, ctx) => {
+    // Port 465 is implicit TLS whatever use_tls says; anything else in clear text needs an explicit yes.
+    if (email.smtp_host !== undefined && !email.use_tls && email.smtp_port !== 465 && !email.allow_insecure) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['use_tls'],
+        message: 'sends mail (and the SMTP password) in clear text; add allow_insecure: true to allow it (e.g. a relay on localhost), or use STARTTLS (587) or TLS (465)',
+      });
+    }
+  })
   .describe('Outgoing email for alerts and reports.');
 
 const pushoverSchema = z
@@ -93,6 +119,21 @@ const pushoverSchema = z
     enabled: boolean().default(false).describe('Send alerts through Pushover. Default false.'),
     api_token: text().optional().describe('Pushover application token (required when enabled).'),
     user_key: text().optional().describe('Pushover user or group key (required when enabled).'),
+    min_severity: oneOf(['info', 'warn', 'crit']).default('crit').describe('Lowest alert severity pushed. Default crit.'),
+    priority: integer(-2, 2)
+      .default(1)
+      .describe('Pushover priority of crit alerts (-2..2; warn and info are sent at 0). 2 (emergency) needs retry and expire, else 1 is sent. Default 1.'),
+    retry: integer(30, 10_800).optional().describe('Emergency priority: seconds between repeats (at least 30).'),
+    expire: integer(30, 10_800).optional().describe('Emergency priority: seconds until repeats stop (at most 10800).'),
+    base_url: patternText(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL such as https://api.pushover.net')
+      .default('https://api.pushover.net')
+      .describe('Pushover API base URL (a proxy or a test server). Default https://api.pushover.net.'),
+  })
+  .superRefine((pushover, ctx) => {
+    if (!pushover.enabled) return;
+    for (const key of ['api_token', 'user_key'] as const) {
+      if (!pushover[key]) ctx.addIssue({ code: 'custom', path: [key], message: `required when pushover.enabled is true` });
+    }
   })
   .describe('Pushover push notifications for alerts.');
 
@@ -140,8 +181,56 @@ const apiSchema = z
     port: integer(1, 65535).default(8080).describe('HTTP port of `dthostmon serve`. Default 8080.'),
     api_key: text().optional().describe('Key that API clients must send; `serve` refuses to start without it.'),
     enable_docs: boolean().default(true).describe('Serve the API documentation page. Default true.'),
+    public_url: patternText(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL such as https://monitor.example.com')
+      .optional()
+      .describe('Public URL of `dthostmon serve`; alerts then link to the full host report.'),
   })
   .describe('The optional read-only HTTP API (`dthostmon serve`).');
+
+const severity = () => oneOf(['info', 'warn', 'crit']);
+
+const alertsSchema = z
+  .strictObject({
+    enabled: boolean().default(true).describe('Send alert notifications (they are always recorded). Default true.'),
+    min_severity: severity().default('warn').describe('Lowest severity notified by email. Default warn.'),
+    for_passes: integer(1, 100)
+      .default(1)
+      .describe('Passes a condition (disk full, unhealthy container, ...) must last before it is notified; events notify at once. Default 1.'),
+    renotify_after: duration(0)
+      .default(86_400)
+      .describe('Remind of an alert still open after this long ("24h"); 0 never reminds. Default 24h.'),
+    notify_recovery: boolean().default(true).describe('Send a notice when a notified alert resolves. Default true.'),
+    flap_window: duration(0)
+      .default(7200)
+      .describe('An alert back within this long after resolving continues silently ("2h"). Default 2h.'),
+    recipients: z
+      .strictObject({
+        crit: textList({ splitCommas: true }).optional().describe('Crit alerts. Default the host\'s alert_recipients, then email.alert_recipients.'),
+        warn: textList({ splitCommas: true }).optional().describe('Warn alerts. Default as crit.'),
+        info: textList({ splitCommas: true }).optional().describe('Info alerts (when min_severity is info). Default none.'),
+        sms: textList({ splitCommas: true })
+          .optional()
+          .describe('Email-to-SMS gateway addresses: crit alerts only, one short plain-text line each. Default none.'),
+      })
+      .prefault({})
+      .describe('Recipient lists by severity.'),
+    admin_recipients: textList({ splitCommas: true })
+      .optional()
+      .describe('Told directly (at most once per hour) when a pass cannot complete at all. Default email.alert_recipients.'),
+  })
+  .describe('Alert notifications: when to notify, remind and recover, and who gets what.');
+
+const silenceSchema = z
+  .strictObject({
+    category: text().optional().describe('Finding category or glob ("disk.*"). Default any.'),
+    host: text().optional().describe('Host name or glob. Default any.'),
+    site: text().optional().describe('Site id. Default any.'),
+    until: text()
+      .refine((v) => Number.isFinite(Date.parse(v)), { error: (issue) => `expected a date and time such as "2026-12-01T08:00:00Z", got ${describeValue(issue.input)}` })
+      .describe('When the silence ends (ISO date-time; a date alone is midnight UTC).'),
+    reason: nonEmptyText().describe('Why (shown with what it muted).'),
+  })
+  .describe('Mutes the notifications it matches until a time; the findings are still recorded and reported.');
 
 /** The complete config file. */
 export const configSchema = z
@@ -161,6 +250,11 @@ export const configSchema = z
       .describe('Sites by id (sNN-name): host defaults per site.'),
     hosts: hostsSchema.prefault([]).describe('The monitored hosts.'),
     thresholds: alertThresholdsSchema.optional(),
+    alerts: alertsSchema.prefault({}),
+    silences: z
+      .array(silenceSchema, { error: (issue) => `expected a list of silences, got ${describeValue(issue.input)}` })
+      .prefault([])
+      .describe('Silences: mute matching alert notifications until a time.'),
   })
   .describe('dthostmon configuration (dthostmon.yaml).');
 

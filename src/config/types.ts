@@ -1,4 +1,5 @@
 import type { ResolvedHost } from '../types.js';
+import type { DeliverySettings } from './delivery.js';
 
 /** How to reach the store, resolved from the `database` section. */
 export type StoreSettings =
@@ -34,6 +35,8 @@ export interface LoadedConfig {
   document: Record<string, unknown>;
   pass: PassSettings;
   store: StoreSettings;
+  /** Email, Pushover, alert routing, silences and site report schedules. */
+  delivery: DeliverySettings;
   /** Every host in file order, disabled ones included (with `enabled: false`). */
   hosts: ResolvedHost[];
   /** Non-fatal notes (`sites.s02-austin is not a map; treated as empty`), located like errors. */

@@ -77,7 +77,7 @@ describe('configs written for the original dthostmon keep loading', () => {
     const doc = config.document as { hosts: Record<string, unknown>[]; email: Record<string, unknown>; pushover: Record<string, unknown> };
     expect(doc.hosts[1]).toMatchObject({ monitoring: { check_disk: true, check_services: ['postgresql', 'docker'] }, check_docker: true, alert_level: 'warn', timeout: 30 });
     expect(doc.email.reply_to_address).toBeUndefined();
-    expect(doc.pushover).toEqual({ enabled: false });
+    expect(doc.pushover).toEqual({ enabled: false, min_severity: 'crit', priority: 1, base_url: 'https://api.pushover.net' });
   });
 
   test('an unset MONITOR_INTERVAL is only a warning, as the runtime ignores it', async () => {

@@ -70,6 +70,8 @@ describe('settings inherit global -> site -> host', () => {
       'thresholds.diskPercent': 'site',
       'thresholds.failedLoginAttempts': 'default',
       alertRecipients: 'host',
+      sendHostReports: 'default',
+      reportRecipients: 'default',
       journal: 'default',
       docker: 'default',
       shellHistory: 'default',

@@ -37,6 +37,7 @@ export async function up(db) {
     .addColumn('notified_severity', 'text')
     .addColumn('resolved_at', 'text')
     .addColumn('muted_by', 'text')
+    .addColumn('condition', 'integer', (col) => col.notNull().defaultTo(0))
     .addUniqueConstraint('alert_state_host_key_unique', ['host_id', 'key'])
     .execute();
 

@@ -10,7 +10,8 @@
  * - while it stays reported it is `open` and silent, except a reminder after `renotifyAfterMs` and an `escalated`
  *   notice when its severity rises (warn -> crit);
  * - when a pass that analysed the host no longer reports it, it is `resolved` (a `resolved` notice when it had been
- *   notified and `notifyRecovery` is on); an unreachable host resolves nothing. One that comes back within
+ *   notified, is a condition or an unreachable host, and `notifyRecovery` is on; an event just ends); an unreachable
+ *   host resolves nothing. One that comes back within
  *   `flapWindowMs` of resolving continues the old record silently (a flapping service is one alert, not one per flap);
  * - a notification is MUTED, not lost: by `host.unreachable` (every other alert of that host waits: the host being
  *   down is the news), by a silence (category, host or site, until a time), or by a maintenance window. A muted
@@ -39,6 +40,11 @@ export interface AlertRecord {
   /** The severity it was last notified with. */
   notifiedSeverity: Severity | null;
   resolvedAt: string | null;
+  /**
+   * A condition (a full disk, an unreachable host) that can recover; an event (a log line, a change) cannot: its
+   * record resolves silently, or every notified event would be followed by a "resolved" notice the next pass.
+   */
+  condition: boolean;
 }
 
 export interface AlertPolicy {
@@ -146,8 +152,9 @@ export function stepAlerts(previous: readonly AlertRecord[], input: AlertStepInp
     let record = byKey.get(finding.key);
     const isFlap = record?.status === 'resolved' && record.resolvedAt !== null && nowMs - Date.parse(record.resolvedAt) <= policy.flapWindowMs;
     if (!record || (record.status === 'resolved' && !isFlap)) {
-      record = { key: finding.key, category: finding.category, severity: finding.severity, title: finding.title, status: 'pending', firstSeen: now, lastSeen: now, passes: 0, notifiedAt: null, notifiedSeverity: null, resolvedAt: null };
+      record = { key: finding.key, category: finding.category, severity: finding.severity, title: finding.title, status: 'pending', firstSeen: now, lastSeen: now, passes: 0, notifiedAt: null, notifiedSeverity: null, resolvedAt: null, condition: false };
     }
+    record.condition = isCondition(finding) || finding.category === 'host.unreachable';
     record.passes += 1;
     record.status = record.notifiedAt !== null ? 'open' : 'pending';
     record.lastSeen = now;
@@ -180,7 +187,7 @@ export function stepAlerts(previous: readonly AlertRecord[], input: AlertStepInp
       const wasNotified = record.notifiedAt !== null;
       record.status = 'resolved';
       record.resolvedAt = now;
-      if (!wasNotified || !policy.notifyRecovery) continue;
+      if (!wasNotified || !policy.notifyRecovery || !record.condition) continue;
       const mutedBy = muteReason(input, record.category, hostDown);
       notifications.push({ kind: 'resolved', key: record.key, category: record.category, severity: record.severity, title: record.title, ...(mutedBy ? { mutedBy } : {}) });
     }

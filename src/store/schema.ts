@@ -267,6 +267,8 @@ export interface AlertStateTable {
   resolved_at: IsoTimestamp | null;
   /** Why the last notification due was not sent (host unreachable, a silence, a maintenance window). */
   muted_by: string | null;
+  /** 1 for a condition that can recover (gets a recovery notice), 0 for an event. */
+  condition: IntBoolean;
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';

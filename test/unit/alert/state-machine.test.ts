@@ -48,7 +48,7 @@ describe('the alert state machine', () => {
     const policy = { ...DEFAULT_ALERT_POLICY, forPasses: 3 };
     expect(run([[DISK(), BRUTE], [DISK()], [DISK()], [DISK()]], policy).log).toEqual([
       ['opened auth.bruteforce:203.0.113.9'],
-      ['resolved auth.bruteforce:203.0.113.9'],
+      [], // an event ends silently: no "resolved" notice for a log line
       ['opened disk.usage:/'],
       [],
     ]);
@@ -63,9 +63,9 @@ describe('the alert state machine', () => {
   it('treats a flap within the flap window as the same alert; a return after it as a new one', () => {
     expect(run([[BRUTE], [], [BRUTE], [], [], [], [BRUTE]]).log).toEqual([
       ['opened auth.bruteforce:203.0.113.9'],
-      ['resolved auth.bruteforce:203.0.113.9'],
+      [],
       [], // back within 2 h of resolving: the same episode, silent
-      ['resolved auth.bruteforce:203.0.113.9'],
+      [],
       [],
       [],
       ['opened auth.bruteforce:203.0.113.9'],
@@ -96,7 +96,7 @@ describe('the alert state machine', () => {
     const { log } = run([[DISK(), BRUTE], [DISK()], [DISK()]], DEFAULT_ALERT_POLICY, { silences });
     expect(log).toEqual([
       ['opened disk.usage:/ [silenced until 2026-11-26T11:47:00.000Z: disk replacement]', 'opened auth.bruteforce:203.0.113.9'],
-      ['opened disk.usage:/ [silenced until 2026-11-26T11:47:00.000Z: disk replacement]', 'resolved auth.bruteforce:203.0.113.9'],
+      ['opened disk.usage:/ [silenced until 2026-11-26T11:47:00.000Z: disk replacement]'],
       ['opened disk.usage:/'],
     ]);
     // A silence of another site mutes nothing here.

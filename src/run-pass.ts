@@ -13,6 +13,10 @@ import { ConfigError, DthostmonError, StoreError, errorMessage } from './errors.
 import { emptyPreviousState, failedResult, selectHosts } from './pass/host-results.js';
 import { HOST_REPORT_TEMPLATE, notStarted, runHostUnderDeadline, saveFailure, withUnreachable, type HostContext } from './pass/run-host.js';
 import { runPool } from './util/pool.js';
+import { ALERT_TEMPLATES } from './alert/messages.js';
+import { runAlertStage } from './pass/alert-stage.js';
+import { runDeliveryStage, type SenderOverrides } from './pass/delivery-stage.js';
+import type { DeliveryOutcome } from './types.js';
 import type { Clock, HostPassResult, PassResult, ResolvedHost, TransportFactory } from './types.js';
 
 /** Progress events for the CLI's spinner and `--verbose` lines. */
@@ -41,6 +45,8 @@ export interface PassDeps {
    * findingEvidenceOfRun), so a pass over hundreds of hosts does not hold every host's evidence until it ends.
    */
   compactResults?: boolean;
+  /** Senders instead of the configured SMTP / Pushover ones (tests). */
+  senders?: SenderOverrides;
 }
 
 /**
@@ -55,7 +61,7 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
   const hosts = selectHosts(config.hosts, deps.hostNames);
   const renderer = createRenderer({ overrideDir: config.pass.templatesDir });
   try {
-    renderer.prepare([HOST_REPORT_TEMPLATE]);
+    renderer.prepare([HOST_REPORT_TEMPLATE, ...ALERT_TEMPLATES]);
   } catch (err) {
     // A broken user template is a config problem, found before anything is collected.
     throw new ConfigError(errorMessage(err));
@@ -160,6 +166,10 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       throw fatal instanceof DthostmonError ? fatal : new StoreError(errorMessage(fatal), { cause: fatal });
     }
 
+    // Alerts, then delivery: after every host's own transaction, still under the pass lock (no second pass can
+    // deliver the same outbox rows at the same time). Host results are stored whatever happens here.
+    const delivery = await deliverStages(config, deps, { runId, renderer, hosts, results, hostIds });
+
     const finishedAt = clock();
     const timedOut = deadline.signal.aborted;
     const failed = results.filter((r) => r.status === 'failed').length;
@@ -188,11 +198,49 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       status: timedOut ? 'timed_out' : 'complete',
       hosts: results,
+      delivery,
     };
   } finally {
     // A failing release must not mask the pass's own error; the lock then expires on its own.
     await release().catch((err: unknown) => deps.onWarning?.(`could not release the pass lock: ${errorMessage(err)}`));
   }
+}
+
+/** The alert stage, then delivery of everything due in the outbox. A store failure is a StoreError (exit 3). */
+async function deliverStages(
+  config: LoadedConfig,
+  deps: PassDeps,
+  pass: { runId: number; renderer: ReturnType<typeof createRenderer>; hosts: readonly ResolvedHost[]; results: readonly HostPassResult[]; hostIds: ReadonlyMap<string, number> },
+): Promise<DeliveryOutcome> {
+  const alerts = await storeStep('record the alerts', () =>
+    runAlertStage({ config, store: deps.store, renderer: pass.renderer, runId: pass.runId, now: deps.clock(), hosts: pass.hosts, results: pass.results, hostIds: pass.hostIds }),
+  );
+  const report = await storeStep('deliver the outbox', () => runDeliveryStage(config, deps.store, deps.clock, deps.senders));
+  for (const dead of report.dead) deps.onWarning?.(`gave up delivering ${dead.channel} "${dead.subject}" (outbox id ${dead.id}): ${dead.error}`);
+  if (alerts.unrouted.length > 0) {
+    deps.onWarning?.(`${alerts.unrouted.length} alert(s) have no recipient: set email.alert_recipients (or alerts.recipients) to receive them`);
+  }
+  await storeStep('audit the delivery', () =>
+    appendAudit(deps.store.db, [
+      {
+        at: deps.clock().toISOString(),
+        actor: 'run',
+        action: 'delivery.finished',
+        runId: pass.runId,
+        detail: { queued: alerts.queued, notified: alerts.notified, muted: alerts.muted.length, sent: report.sent, failed: report.failed, dead: report.dead.length },
+      },
+    ]),
+  );
+  return {
+    alertsNotified: alerts.notified,
+    alertsMuted: alerts.muted.map((i) => ({ host: i.host, key: i.key, mutedBy: i.mutedBy ?? '' })),
+    alertsUnrouted: alerts.unrouted.length,
+    queued: alerts.queued,
+    sent: report.sent,
+    failed: report.failed,
+    dead: report.dead.map((d) => ({ id: d.id, channel: d.channel, subject: d.subject, error: d.error })),
+    written: report.written,
+  };
 }
 
 /**

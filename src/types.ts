@@ -693,6 +693,28 @@ export interface HostPassResult {
   reportPath: string | null;
 }
 
+/** What the pass delivered (alerts queued, messages sent, dead letters), for the run output. */
+export interface DeliveryOutcome {
+  /** Alerts notified this pass (each once, whatever the channels). */
+  alertsNotified: number;
+  /** Notifications muted (host down, silence, maintenance window). */
+  alertsMuted: Array<{ host: string; key: string; mutedBy: string }>;
+  /** Notified alerts that had no recipient at all. */
+  alertsUnrouted: number;
+  /** Reports queued this pass (host and site), by scope. */
+  reports?: Array<{ kind: 'host' | 'site'; scope: string; path: string | null }>;
+  /** Messages queued this pass. */
+  queued: number;
+  /** Messages delivered by this pass (earlier passes' retries included; .eml files count). */
+  sent: number;
+  /** Failed attempts to be retried by a later pass. */
+  failed: number;
+  /** Messages given up on (dead-lettered) by this pass. */
+  dead: Array<{ id: number; channel: string; subject: string; error: string }>;
+  /** .eml files written (no SMTP configured). */
+  written: string[];
+}
+
 export interface PassResult {
   runId: number | null;
   startedAt: string;
@@ -701,6 +723,8 @@ export interface PassResult {
   /** `timed_out` when the pass deadline stopped some hosts. */
   status: 'complete' | 'timed_out';
   hosts: HostPassResult[];
+  /** Alerts and deliveries of the pass (absent when the pass did not get that far). */
+  delivery?: DeliveryOutcome;
 }
 
 /** Injected time source, so tests control "now". */

@@ -74,6 +74,9 @@ export function formatPassSummary(
   }
   // Only what is new: a critical condition still open is not mailed again by every cron pass.
   const crit = result.hosts.flatMap((h) => h.findings.filter((f) => f.severity === 'crit' && isNew(f)).map((f) => ({ h, f })));
+  const d = result.delivery;
+  // Dead letters are problems even for cron: a message we gave up on is only here and in the outbox table.
+  for (const dead of d?.dead ?? []) lines.push(`${c.red('✗')} gave up delivering ${dead.channel} "${safe(dead.subject)}": ${safe(dead.error)}`);
   if (options.quiet) {
     for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${safe(h.name)}: ${safe(f.title)}`);
     return lines.join('\n');
@@ -83,5 +86,13 @@ export function formatPassSummary(
   lines.push(
     `Pass ${result.runId ?? ''} ${word} in ${(result.durationMs / 1000).toFixed(1)} s: ${ok} ok, ${partial.length} partial, ${failed.length} failed. Reports: ${options.reportsDir}`,
   );
+  if (d) {
+    const parts = [`${d.alertsNotified} alert(s) notified`];
+    if (d.alertsMuted.length > 0) parts.push(`${d.alertsMuted.length} muted`);
+    if ((d.reports?.length ?? 0) > 0) parts.push(`${d.reports?.length} report(s) due`);
+    parts.push(`${d.sent} message(s) delivered`);
+    if (d.failed > 0) parts.push(`${d.failed} to retry`);
+    lines.push(`Delivery: ${parts.join(', ')}.${d.written.length > 0 ? ` Written as email files: ${safe(d.written.join(', '))}` : ''}`);
+  }
   return lines.join('\n');
 }

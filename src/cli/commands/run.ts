@@ -1,4 +1,5 @@
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import type { LoadedConfig } from '../../config/types.js';
 import { hostname } from 'node:os';
 import { findConfigPath } from '../../config/find-config.js';
 import { loadConfig } from '../../config/load.js';
@@ -8,7 +9,7 @@ import { sanitizeText } from '../../collect/sanitize-line.js';
 import { openStore } from '../../store/open-store.js';
 import { migrateToLatest } from '../../store/migrate.js';
 import { runPass } from '../../run-pass.js';
-import { EXIT, StoreError, UsageError, errorMessage } from '../../errors.js';
+import { ConfigError, EXIT, StoreError, UsageError, errorMessage } from '../../errors.js';
 import { createOutput } from '../output.js';
 import type { GlobalOptions } from '../program.js';
 import { formatPassSummary } from '../format-pass.js';
@@ -52,7 +53,37 @@ export function runnerIdentity(): string {
 export async function run(options: RunOptions): Promise<number> {
   const out = createOutput(options);
   const configPath = findConfigPath(options.config, options.io.env, options.io.cwd);
-  const config = await loadConfig(configPath, { env: options.io.env });
+  // A pass that cannot run at all tells the admins directly (at most hourly): cron output is often read by nobody.
+  const tellAdmins = async (problem: 'config' | 'store', err: unknown, config?: LoadedConfig): Promise<void> => {
+    const { sendAdminAlert } = await import('../../alert/admin-alert.js');
+    const result = await sendAdminAlert({
+      configPath,
+      problem,
+      message: errorMessage(err).split('\n').join('; '),
+      now: new Date(),
+      env: options.io.env,
+      runner: runnerIdentity(),
+      ...(config ? { delivery: config.delivery, secrets: config.secrets } : {}),
+    });
+    out.err(`admin alert: ${sanitizeText(result.outcome)}`);
+  };
+  let config: LoadedConfig;
+  try {
+    config = await loadConfig(configPath, { env: options.io.env });
+  } catch (err) {
+    // Only a file that exists but no longer loads (an edit broke it); a wrong -c path is the caller's typo.
+    if (err instanceof ConfigError && existsSync(configPath)) await tellAdmins('config', err);
+    throw err;
+  }
+  try {
+    return await runLoaded(options, out, configPath, config);
+  } catch (err) {
+    if (err instanceof StoreError) await tellAdmins('store', err, config);
+    throw err;
+  }
+}
+
+async function runLoaded(options: RunOptions, out: ReturnType<typeof createOutput>, configPath: string, config: LoadedConfig): Promise<number> {
   if (!options.quiet && !options.json) for (const w of config.warnings) out.err(`warning: ${w}`);
 
   const known = new Set(config.hosts.map((h) => h.name));

@@ -47,14 +47,14 @@ export interface Envelope {
  * The raw message: multipart/alternative (text + HTML); the HTML and its inline images in multipart/related;
  * other attachments beside them in multipart/mixed. CRLF line ends, as SMTP and .eml files expect. Nodemailer picks
  * quoted-printable or base64 for any body with long or non-ASCII lines and folds long headers, so no line exceeds
- * the 998 characters RFC 5322 allows.
+ * the 998 characters RFC 5322 allows (the subject is cut to MAX_SUBJECT_CHARS for the same reason).
  */
 export async function composeEmail(email: OutgoingEmail, options: ComposeOptions): Promise<string> {
   const composer = new MailComposer({
     from: options.from,
     replyTo: options.replyTo,
     to: email.to,
-    subject: email.subject,
+    subject: subjectLine(email.subject),
     messageId: options.messageId,
     date: options.date,
     text: email.text,
@@ -74,6 +74,15 @@ export async function composeEmail(email: OutgoingEmail, options: ComposeOptions
   });
   const raw = await composer.compile().build();
   return raw.toString('utf8');
+}
+
+/** Longest subject kept; mail clients show far less, and an unbroken ASCII run cannot be folded under 998. */
+export const MAX_SUBJECT_CHARS = 250;
+
+/** The subject on one line, cut to MAX_SUBJECT_CHARS characters ending with `…` when it was longer. */
+export function subjectLine(subject: string): string {
+  const chars = [...subject.replace(/\s*[\r\n]+\s*/g, ' ').trim()];
+  return chars.length <= MAX_SUBJECT_CHARS ? chars.join('') : chars.slice(0, MAX_SUBJECT_CHARS - 1).join('') + '…';
 }
 
 /**

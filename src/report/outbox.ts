@@ -15,7 +15,7 @@ import {
   type PushoverPayload,
 } from '../store/outbox-repo.js';
 import type { Database } from '../store/schema.js';
-import { composeEmail, envelopeFor, messageIdFor, type Envelope, type OutgoingEmail } from './mail.js';
+import { composeEmail, envelopeFor, messageIdFor, subjectLine, type Envelope, type OutgoingEmail } from './mail.js';
 import { pushoverFields, type PushoverFields, type PushoverMessage, type PushoverSender, type PushoverSettings } from './pushover.js';
 import { SendError } from './send-error.js';
 import type { EmailSender } from './smtp.js';
@@ -186,7 +186,7 @@ export async function emailOutboxMessage(
     runId: meta.runId,
     kind: meta.kind,
     dedupeKey: meta.dedupeKey,
-    subject: email.subject,
+    subject: subjectLine(email.subject),
     channel: 'email',
     recipients: [...email.to],
     payload: emailPayload(raw, envelopeFor(sender.from, email.to)),

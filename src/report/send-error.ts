@@ -35,7 +35,8 @@ export class SendError extends Error {
  */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let line = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-  for (const secret of secrets) {
+  // Longest first: a secret may be part of another (the password inside the base64 of an AUTH PLAIN string).
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length < 3) continue;
     line = line.split(secret).join('***');
     const base64 = Buffer.from(secret, 'utf8').toString('base64');

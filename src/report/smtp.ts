@@ -130,9 +130,14 @@ export function createSmtpSender(settings: SmtpSettings): EmailSender {
 /** Nodemailer's error codes for a connection or session that failed, as opposed to a message the server refused. */
 const SESSION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH', 'ENOAUTH', 'EPROXY', 'EPROTOCOL']);
 
+/** Node's codes for a certificate or handshake problem, reported by nodemailer as a connection error. */
+const TLS_ERROR_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/;
+
 interface NodemailerError {
   message: string;
   code?: string;
+  /** The system or TLS error code nodemailer replaced with its own (ECONNREFUSED, CERT_HAS_EXPIRED, ...). */
+  originalCode?: string;
   response?: string;
   responseCode?: number;
   permanent?: boolean;
@@ -153,7 +158,7 @@ export function smtpSendError(err: unknown, where: string, secrets: readonly str
   const isAuthReply = e.responseCode !== undefined && e.responseCode >= 530 && e.responseCode <= 539;
   const isChannelDown = SESSION_CODES.has(code) || e.responseCode === 421 || isAuthReply;
   const isPermanent = !isChannelDown && e.permanent === true && (code === 'EENVELOPE' || code === 'EMESSAGE');
-  const what = describeSmtpFailure(code);
+  const what = TLS_ERROR_CODE.test(e.originalCode ?? '') ? 'TLS failed' : describeSmtpFailure(code);
   // Nodemailer appends the server's reply to its message already; keep its text, never our options.
   const detail = scrubSecrets(e.message, secrets);
   return new SendError(`SMTP ${where}: ${what}: ${detail}`, { isPermanent, isChannelDown, cause: err });

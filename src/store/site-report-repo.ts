@@ -1,6 +1,19 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { HealthStatus, HostRunStatus } from '../types.js';
 import type { Database } from './schema.js';
+import {
+  averageRows,
+  changeCountRows,
+  criticalFindingRows,
+  diskTrendRows,
+  latestDiskRows,
+  latestRunRows,
+  latestScoreRows,
+  recentChangeRows,
+  runSummaries,
+} from './site-report-queries.js';
+
+export { RECENT_CHANGES_PER_HOST } from './site-report-queries.js';
 
 /** What a site report covers. */
 export interface SiteReportQuery {
@@ -42,6 +55,7 @@ export interface SiteCriticalFinding {
   isInLatestRun: boolean;
 }
 
+/** A change of the period, as the "recent activity" lines show it. */
 export interface SiteChange {
   kind: string;
   action: 'added' | 'removed' | 'changed';
@@ -98,6 +112,7 @@ export interface SiteHostData {
   };
 }
 
+/** The stored data of one site report, as loadSiteReportData reads it (plain data: JSON-serializable). */
 export interface SiteReportData {
   since: string;
   until: string;
@@ -107,15 +122,7 @@ export interface SiteReportData {
   hosts: SiteHostData[];
 }
 
-/** Changes kept per host for the "recent activity" lines. */
-export const RECENT_CHANGES_PER_HOST = 5;
 const DAY_MS = 86_400_000;
-/**
- * Mounts that are full by design (isAlwaysFullMount in analyze/resources.ts); left out in SQL because an Ubuntu host
- * has dozens and their trend rows would outnumber the real ones. The model applies the full rule.
- */
-const SNAP_MOUNTS = '/snap/%';
-const DISK_METRICS = ['disk.used_percent', 'disk.used_bytes', 'disk.size_bytes'];
 
 function emptyHost(name: string, hostId: number): SiteHostData {
   return {
@@ -185,6 +192,7 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
   }
   attachDisks(host, disks);
   for (const row of trend) attachTrendRow(host(row.host_id).diskTrend, row);
+  for (const h of data.hosts) dropUnpairedSamples(h.diskTrend);
   for (const row of findings) {
     const h = host(row.host_id);
     h.criticalFindings.push({
@@ -224,210 +232,8 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
   return data;
 }
 
-interface Range {
-  ids: number[];
-  since: string;
-  until: string;
-}
-
-/** Runs and failed runs of the period, and the last run that reached the host (before the period too). */
-function runSummaries(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom('host_runs')
-    .select((eb) => [
-      'host_id',
-      eb.fn.sum<number>(eb.case().when('started_at', '>=', since).then(1).else(0).end()).as('runs'),
-      eb.fn
-        .sum<number>(eb.case().when(eb.and([eb('started_at', '>=', since), eb('status', '=', 'failed')])).then(1).else(0).end())
-        .as('failed_runs'),
-      eb.fn.max<string | null>(eb.case().when('status', '!=', 'failed').then(eb.ref('started_at')).end()).as('last_seen'),
-    ])
-    .where('host_id', 'in', ids)
-    .where('started_at', '<=', until)
-    .groupBy('host_id')
-    .execute();
-}
-
-function latestRunRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('host_runs')
-        .select([
-          'id',
-          'host_id',
-          'started_at',
-          'status',
-          'error',
-          'score',
-          'health',
-          'findings_crit',
-          'findings_warn',
-          'findings_info',
-          sql<number>`row_number() over (partition by host_id order by started_at desc, id desc)`.as('rank'),
-        ])
-        .where('host_id', 'in', ids)
-        .where('started_at', '>=', since)
-        .where('started_at', '<=', until)
-        .as('ranked'),
-    )
-    .selectAll()
-    .where('rank', '=', 1)
-    .execute();
-}
-
-function latestScoreRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('host_runs')
-        .select(['host_id', 'score', 'started_at', sql<number>`row_number() over (partition by host_id order by started_at desc, id desc)`.as('rank')])
-        .where('host_id', 'in', ids)
-        .where('score', 'is not', null)
-        .where('started_at', '>=', since)
-        .where('started_at', '<=', until)
-        .as('ranked'),
-    )
-    .selectAll()
-    .where('rank', '=', 1)
-    .execute();
-}
-
-function averageRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom('metrics')
-    .select((eb) => ['host_id', 'name', eb.fn.avg<number>('value').as('average'), eb.fn.countAll<number>().as('samples')])
-    .where('host_id', 'in', ids)
-    .where('name', 'in', ['cpu.used_percent', 'memory.used_percent'])
-    .where('collected_at', '>=', since)
-    .where('collected_at', '<=', until)
-    .groupBy(['host_id', 'name'])
-    .execute();
-}
-
-/** The disk rows of each host's latest collection in the period that had disks (one collection shares one time). */
-function latestDiskRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('metrics')
-        .select(['host_id', 'name', 'label', 'value', 'collected_at', sql<number>`dense_rank() over (partition by host_id order by collected_at desc)`.as('rank')])
-        .where('host_id', 'in', ids)
-        .where('name', 'in', DISK_METRICS)
-        .where('label', 'not like', SNAP_MOUNTS)
-        .where('collected_at', '>=', since)
-        .where('collected_at', '<=', until)
-        .as('ranked'),
-    )
-    .selectAll()
-    .where('rank', '=', 1)
-    .orderBy('host_id')
-    .orderBy('label')
-    .execute();
-}
-
-/** Used and size bytes per mount, the last sample of each hour: at most 24 points a day whatever the pass rate. */
-function diskTrendRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('metrics')
-        .select([
-          'host_id',
-          'name',
-          'label',
-          'value',
-          'collected_at',
-          sql<number>`row_number() over (partition by host_id, name, label, substr(collected_at, 1, 13) order by collected_at desc, id desc)`.as('rank'),
-        ])
-        .where('host_id', 'in', ids)
-        .where('name', 'in', ['disk.used_bytes', 'disk.size_bytes'])
-        .where('label', 'not like', SNAP_MOUNTS)
-        .where('collected_at', '>=', since)
-        .where('collected_at', '<=', until)
-        .as('ranked'),
-    )
-    .select(['host_id', 'name', 'label', 'value', 'collected_at'])
-    .where('rank', '=', 1)
-    .orderBy('host_id')
-    .orderBy('label')
-    .orderBy('collected_at')
-    .execute();
-}
-
-/** The latest occurrence of each critical finding key, with how many passes reported it and since when. */
-function criticalFindingRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('findings')
-        .select([
-          'host_id',
-          'host_run_id',
-          'key',
-          'category',
-          'title',
-          'subject',
-          'recommendation',
-          'created_at',
-          sql<number>`row_number() over (partition by host_id, key order by created_at desc, id desc)`.as('rank'),
-          sql<number>`count(*) over (partition by host_id, key)`.as('passes'),
-          sql<string>`min(created_at) over (partition by host_id, key)`.as('first_seen'),
-        ])
-        .where('host_id', 'in', ids)
-        .where('severity', '=', 'crit')
-        .where('created_at', '>=', since)
-        .where('created_at', '<=', until)
-        .as('ranked'),
-    )
-    .selectAll()
-    .where('rank', '=', 1)
-    .orderBy('host_id')
-    .orderBy('first_seen')
-    .orderBy('key')
-    .execute();
-}
-
-function changeCountRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom('changes')
-    .select((eb) => ['host_id', 'kind', 'expected', eb.fn.countAll<number>().as('count')])
-    .where('host_id', 'in', ids)
-    .where('detected_at', '>=', since)
-    .where('detected_at', '<=', until)
-    .groupBy(['host_id', 'kind', 'expected'])
-    .execute();
-}
-
-function recentChangeRows(db: Kysely<Database>, { ids, since, until }: Range) {
-  return db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('changes')
-        .select([
-          'host_id',
-          'kind',
-          'action',
-          'subject',
-          'detail',
-          'expected',
-          'reason',
-          'detected_at',
-          sql<number>`row_number() over (partition by host_id order by expected asc, detected_at desc, id desc)`.as('rank'),
-        ])
-        .where('host_id', 'in', ids)
-        .where('detected_at', '>=', since)
-        .where('detected_at', '<=', until)
-        .as('ranked'),
-    )
-    .selectAll()
-    .where('rank', '<=', RECENT_CHANGES_PER_HOST)
-    .orderBy('host_id')
-    .orderBy('rank')
-    .execute();
-}
-
 type DiskRow = Awaited<ReturnType<typeof latestDiskRows>>[number];
+type TrendRow = Awaited<ReturnType<typeof diskTrendRows>>[number];
 
 function attachDisks(host: (id: number) => SiteHostData, rows: readonly DiskRow[]): void {
   const byMount = new Map<string, { hostId: number; disk: Partial<SiteDisk> & { mount: string; at: string } }>();
@@ -448,8 +254,6 @@ function attachDisks(host: (id: number) => SiteHostData, rows: readonly DiskRow[
   }
 }
 
-type TrendRow = Awaited<ReturnType<typeof diskTrendRows>>[number];
-
 /** Pairs the used and size rows of one mount and hour (they come from the same collection). */
 function attachTrendRow(trend: Record<string, SiteDiskSample[]>, row: TrendRow): void {
   const samples = (trend[row.label] ??= []);
@@ -460,4 +264,13 @@ function attachTrendRow(trend: Record<string, SiteDiskSample[]>, row: TrendRow):
   }
   if (row.name === 'disk.used_bytes') sample.usedBytes = Number(row.value);
   else sample.sizeBytes = Number(row.value);
+}
+
+/** A sample with only one of its two rows (cut by the window's edge) says nothing about usage. */
+function dropUnpairedSamples(trend: Record<string, SiteDiskSample[]>): void {
+  for (const [mount, samples] of Object.entries(trend)) {
+    const paired = samples.filter((s) => Number.isFinite(s.usedBytes) && Number.isFinite(s.sizeBytes));
+    if (paired.length > 0) trend[mount] = paired;
+    else delete trend[mount];
+  }
 }

@@ -1,0 +1,227 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * The queries of loadSiteReportData (site-report-repo.ts), one per part of the report, each over all the hosts of the
+ * site at once. Window functions (row_number, dense_rank, count over) run on SQLite >= 3.25 and PostgreSQL alike.
+ */
+
+/**
+ * Mounts that are full by design (isAlwaysFullMount in analyze/resources.ts), left out in SQL: an Ubuntu host has
+ * dozens, and their trend rows would outnumber the real ones. The model applies the whole rule.
+ */
+const SNAP_MOUNTS = '/snap/%';
+const DISK_METRICS = ['disk.used_percent', 'disk.used_bytes', 'disk.size_bytes'];
+
+/** Changes kept per host for the "recent activity" lines. */
+export const RECENT_CHANGES_PER_HOST = 5;
+
+/** The hosts and the period (ISO bounds, inclusive) a query covers. */
+export interface Range {
+  ids: number[];
+  since: string;
+  until: string;
+}
+
+/** Runs and failed runs of the period, and the last run that reached the host (before the period too). */
+export function runSummaries(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom('host_runs')
+    .select((eb) => [
+      'host_id',
+      eb.fn.sum<number>(eb.case().when('started_at', '>=', since).then(1).else(0).end()).as('runs'),
+      eb.fn
+        .sum<number>(eb.case().when(eb.and([eb('started_at', '>=', since), eb('status', '=', 'failed')])).then(1).else(0).end())
+        .as('failed_runs'),
+      eb.fn.max<string | null>(eb.case().when('status', '!=', 'failed').then(eb.ref('started_at')).end()).as('last_seen'),
+    ])
+    .where('host_id', 'in', ids)
+    .where('started_at', '<=', until)
+    .groupBy('host_id')
+    .execute();
+}
+
+/** The latest host run of each host in the period. */
+export function latestRunRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('host_runs')
+        .select([
+          'id',
+          'host_id',
+          'started_at',
+          'status',
+          'error',
+          'score',
+          'health',
+          'findings_crit',
+          'findings_warn',
+          'findings_info',
+          sql<number>`row_number() over (partition by host_id order by started_at desc, id desc)`.as('rank'),
+        ])
+        .where('host_id', 'in', ids)
+        .where('started_at', '>=', since)
+        .where('started_at', '<=', until)
+        .as('ranked'),
+    )
+    .selectAll()
+    .where('rank', '=', 1)
+    .execute();
+}
+
+/** The latest score of each host in the period (a failed run has none: the score before it). */
+export function latestScoreRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('host_runs')
+        .select(['host_id', 'score', 'started_at', sql<number>`row_number() over (partition by host_id order by started_at desc, id desc)`.as('rank')])
+        .where('host_id', 'in', ids)
+        .where('score', 'is not', null)
+        .where('started_at', '>=', since)
+        .where('started_at', '<=', until)
+        .as('ranked'),
+    )
+    .selectAll()
+    .where('rank', '=', 1)
+    .execute();
+}
+
+/** CPU and memory averages over the period's samples; a host with no sample has no row (never a 0). */
+export function averageRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom('metrics')
+    .select((eb) => ['host_id', 'name', eb.fn.avg<number>('value').as('average'), eb.fn.countAll<number>().as('samples')])
+    .where('host_id', 'in', ids)
+    .where('name', 'in', ['cpu.used_percent', 'memory.used_percent'])
+    .where('collected_at', '>=', since)
+    .where('collected_at', '<=', until)
+    .groupBy(['host_id', 'name'])
+    .execute();
+}
+
+/** The disk rows of each host's latest collection in the period that had disks (one collection shares one time). */
+export function latestDiskRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('metrics')
+        .select(['host_id', 'name', 'label', 'value', 'collected_at', sql<number>`dense_rank() over (partition by host_id order by collected_at desc)`.as('rank')])
+        .where('host_id', 'in', ids)
+        .where('name', 'in', DISK_METRICS)
+        .where('label', 'not like', SNAP_MOUNTS)
+        .where('collected_at', '>=', since)
+        .where('collected_at', '<=', until)
+        .as('ranked'),
+    )
+    .selectAll()
+    .where('rank', '=', 1)
+    .orderBy('host_id')
+    .orderBy('label')
+    .execute();
+}
+
+/** Used and size bytes per mount, the last sample of each hour: at most 24 points a day whatever the pass rate. */
+export function diskTrendRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('metrics')
+        .select([
+          'host_id',
+          'name',
+          'label',
+          'value',
+          'collected_at',
+          sql<number>`row_number() over (partition by host_id, name, label, substr(collected_at, 1, 13) order by collected_at desc, id desc)`.as('rank'),
+        ])
+        .where('host_id', 'in', ids)
+        .where('name', 'in', ['disk.used_bytes', 'disk.size_bytes'])
+        .where('label', 'not like', SNAP_MOUNTS)
+        .where('collected_at', '>=', since)
+        .where('collected_at', '<=', until)
+        .as('ranked'),
+    )
+    .select(['host_id', 'name', 'label', 'value', 'collected_at'])
+    .where('rank', '=', 1)
+    .orderBy('host_id')
+    .orderBy('label')
+    .orderBy('collected_at')
+    .execute();
+}
+
+/** The latest occurrence of each critical finding key, with how many passes reported it and since when. */
+export function criticalFindingRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('findings')
+        .select([
+          'host_id',
+          'host_run_id',
+          'key',
+          'category',
+          'title',
+          'subject',
+          'recommendation',
+          'created_at',
+          sql<number>`row_number() over (partition by host_id, key order by created_at desc, id desc)`.as('rank'),
+          sql<number>`count(*) over (partition by host_id, key)`.as('passes'),
+          sql<string>`min(created_at) over (partition by host_id, key)`.as('first_seen'),
+        ])
+        .where('host_id', 'in', ids)
+        .where('severity', '=', 'crit')
+        .where('created_at', '>=', since)
+        .where('created_at', '<=', until)
+        .as('ranked'),
+    )
+    .selectAll()
+    .where('rank', '=', 1)
+    .orderBy('host_id')
+    .orderBy('first_seen')
+    .orderBy('key')
+    .execute();
+}
+
+/** Changes of the period per host, kind and expectedness. */
+export function changeCountRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom('changes')
+    .select((eb) => ['host_id', 'kind', 'expected', eb.fn.countAll<number>().as('count')])
+    .where('host_id', 'in', ids)
+    .where('detected_at', '>=', since)
+    .where('detected_at', '<=', until)
+    .groupBy(['host_id', 'kind', 'expected'])
+    .execute();
+}
+
+/** The latest changes of each host in the period, unexpected ones first. */
+export function recentChangeRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('changes')
+        .select([
+          'host_id',
+          'kind',
+          'action',
+          'subject',
+          'detail',
+          'expected',
+          'reason',
+          'detected_at',
+          sql<number>`row_number() over (partition by host_id order by expected asc, detected_at desc, id desc)`.as('rank'),
+        ])
+        .where('host_id', 'in', ids)
+        .where('detected_at', '>=', since)
+        .where('detected_at', '<=', until)
+        .as('ranked'),
+    )
+    .selectAll()
+    .where('rank', '<=', RECENT_CHANGES_PER_HOST)
+    .orderBy('host_id')
+    .orderBy('rank')
+    .execute();
+}
+

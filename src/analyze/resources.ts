@@ -4,13 +4,15 @@ import type { BandName, DiskUsage, Finding, HostFacts, ResourceThresholds, Sever
 export const BAND_ORDER: readonly BandName[] = ['health', 'info', 'warning', 'critical'];
 
 /**
- * The band a percentage falls in (section 2.3 of the original). A value in a gap between two bands (30.5 with the
- * default `0-30`, `31-60`) counts toward the higher band; the original called it Unknown, which hid real usage.
- * Outside every band (negative, above the top band, NaN) it is `unknown`.
+ * The band a percentage falls in (section 2.3 of the original). Where bands overlap, the most severe one wins: a site
+ * that sets only `critical: "80-100"` means 85 % is critical, although the default warning band reaches 89 (the
+ * original's first-match rule made it a warning). A value in a gap between two bands (30.5 with the default `0-30`,
+ * `31-60`) counts toward the higher band; the original called it Unknown, which hid real usage. Outside every band
+ * (negative, above the top band, NaN) it is `unknown`.
  */
 export function classifyBand(value: number, thresholds: ResourceThresholds): BandName | 'unknown' {
   if (!Number.isFinite(value)) return 'unknown';
-  for (const name of BAND_ORDER) {
+  for (const name of [...BAND_ORDER].reverse()) {
     const band = thresholds[name];
     if (band.low <= value && value <= band.high) return name;
   }

@@ -33,16 +33,19 @@ describe('classifyBand (original section 2.3 rule, gap bug fixed)', () => {
     expect(classifyBand(value, DEFAULT_BANDS)).toBe(band);
   });
 
-  it('uses the first band in order when bands overlap, and the next band up across a wide gap', () => {
+  it('uses the most severe band when bands overlap, and the next band up across a wide gap', () => {
     const odd: ResourceThresholds = {
       health: { low: 0, high: 50 },
       info: { low: 40, high: 60 },
       warning: { low: 70, high: 80 },
       critical: { low: 95, high: 100 },
     };
-    expect(classifyBand(45, odd)).toBe('health');
+    expect(classifyBand(45, odd)).toBe('info');
+    expect(classifyBand(35, odd)).toBe('health');
     expect(classifyBand(65, odd)).toBe('warning');
     expect(classifyBand(85, odd)).toBe('critical');
+    // A site that sets only critical: 80-100 means 85 % is critical, although the default warning band reaches 89.
+    expect(classifyBand(85, { ...odd, warning: { low: 61, high: 89 }, critical: { low: 80, high: 100 } })).toBe('critical');
   });
 });
 

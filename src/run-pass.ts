@@ -16,6 +16,8 @@ import { runPool } from './util/pool.js';
 import { ALERT_TEMPLATES } from './alert/messages.js';
 import { runAlertStage } from './pass/alert-stage.js';
 import { runDeliveryStage, type SenderOverrides } from './pass/delivery-stage.js';
+import { runReportStage } from './pass/report-stage.js';
+import { REPORT_TEMPLATES } from './report/produce.js';
 import type { DeliveryOutcome } from './types.js';
 import type { Clock, HostPassResult, PassResult, ResolvedHost, TransportFactory } from './types.js';
 
@@ -61,7 +63,7 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
   const hosts = selectHosts(config.hosts, deps.hostNames);
   const renderer = createRenderer({ overrideDir: config.pass.templatesDir });
   try {
-    renderer.prepare([HOST_REPORT_TEMPLATE, ...ALERT_TEMPLATES]);
+    renderer.prepare([HOST_REPORT_TEMPLATE, ...ALERT_TEMPLATES, ...REPORT_TEMPLATES]);
   } catch (err) {
     // A broken user template is a config problem, found before anything is collected.
     throw new ConfigError(errorMessage(err));
@@ -215,6 +217,20 @@ async function deliverStages(
   const alerts = await storeStep('record the alerts', () =>
     runAlertStage({ config, store: deps.store, renderer: pass.renderer, runId: pass.runId, now: deps.clock(), hosts: pass.hosts, results: pass.results, hostIds: pass.hostIds }),
   );
+  const reports = await storeStep('queue the reports', () =>
+    runReportStage({
+      config,
+      store: deps.store,
+      renderer: pass.renderer,
+      runId: pass.runId,
+      now: deps.clock(),
+      hosts: pass.hosts,
+      results: pass.results,
+      hostIds: pass.hostIds,
+      wholeFleet: (deps.hostNames ?? []).length === 0,
+      ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    }),
+  );
   const report = await storeStep('deliver the outbox', () => runDeliveryStage(config, deps.store, deps.clock, deps.senders));
   for (const dead of report.dead) deps.onWarning?.(`gave up delivering ${dead.channel} "${dead.subject}" (outbox id ${dead.id}): ${dead.error}`);
   if (alerts.unrouted.length > 0) {
@@ -235,7 +251,8 @@ async function deliverStages(
     alertsNotified: alerts.notified,
     alertsMuted: alerts.muted.map((i) => ({ host: i.host, key: i.key, mutedBy: i.mutedBy ?? '' })),
     alertsUnrouted: alerts.unrouted.length,
-    queued: alerts.queued,
+    reports: reports.reports,
+    queued: alerts.queued + reports.reports.length,
     sent: report.sent,
     failed: report.failed,
     dead: report.dead.map((d) => ({ id: d.id, channel: d.channel, subject: d.subject, error: d.error })),

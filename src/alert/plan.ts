@@ -149,8 +149,10 @@ export function planAlerts(inputs: readonly PlanInput[], now: Date, delivery: De
       if (!alerts.enabled) continue;
       const recipients = [...new Set(recipientsFor(host, n.severity, delivery))].sort();
       const pushed = delivery.pushover !== null && RANK[n.severity] >= RANK[delivery.pushover.minSeverity];
-      if (recipients.length === 0 && !pushed) unrouted.push(item);
-      if (recipients.length > 0) {
+      // Without SMTP every email becomes an .eml file in the outbox directory: one with no recipient is still read.
+      const asFile = delivery.smtp === null;
+      if (recipients.length === 0 && !pushed && !asFile) unrouted.push(item);
+      if (recipients.length > 0 || asFile) {
         const id = recipients.join('\n');
         const group = byRecipients.get(id) ?? { recipients, items: [] };
         group.items.push(item);

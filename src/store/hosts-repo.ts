@@ -59,3 +59,14 @@ function toHostRow(host: ResolvedHost, nowIso: string): NewHostRow {
     updated_at: nowIso,
   };
 }
+
+/** When each host was first synced (its first pass): host id -> ISO time. A schedule's first cron time counts from it. */
+export async function hostsFirstSeen(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const part of chunk([...ids], 500)) {
+    if (part.length === 0) continue;
+    const rows = await db.selectFrom('hosts').select(['id', 'created_at']).where('id', 'in', part).execute();
+    for (const row of rows) out.set(row.id, row.created_at);
+  }
+  return out;
+}

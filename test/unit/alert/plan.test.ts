@@ -81,9 +81,13 @@ describe('planAlerts', () => {
     expect(second.emails).toEqual([]);
   });
 
-  it('with no recipient anywhere, notifications are reported as unrouted; alerts.enabled: false records only', () => {
-    const none = loadConfigText('hosts:\n  - {name: x, hostname: x, user: u}\n', '/nonexistent/d.yaml', { env: {} }).delivery;
-    expect(planAlerts([input(web, [brute])], NOW, none).unrouted.map((i) => i.key)).toEqual(['auth.bruteforce:203.0.113.9']);
+  it('with SMTP but no recipient, notifications are unrouted; without SMTP they still become an .eml file; enabled: false records only', () => {
+    const noRecipients = loadConfigText('email: {smtp_host: mail}\nhosts:\n  - {name: x, hostname: x, user: u}\n', '/nonexistent/d.yaml', { env: {} }).delivery;
+    expect(planAlerts([input(web, [brute])], NOW, noRecipients).unrouted.map((i) => i.key)).toEqual(['auth.bruteforce:203.0.113.9']);
+    const noSmtp = loadConfigText('hosts:\n  - {name: x, hostname: x, user: u}\n', '/nonexistent/d.yaml', { env: {} }).delivery;
+    const asFile = planAlerts([input(web, [brute])], NOW, noSmtp);
+    expect(asFile.unrouted).toEqual([]);
+    expect(asFile.emails.map((g) => [g.recipients, g.items.length])).toEqual([[[], 1]]);
     const off = planAlerts([input(web, [brute])], NOW, delivery('alerts: {enabled: false}'));
     expect(off.emails).toEqual([]);
     expect(off.states[0]?.records[0]).toMatchObject({ notifiedAt: NOW.toISOString() });

@@ -20,6 +20,8 @@ Examples:
   $ dthostmon run --host web-01 --host db-01    only these hosts
   $ dthostmon run --json | jq '.hosts[] | {name, score}'
   $ dthostmon config                            the resolved config, secrets masked
+  $ dthostmon report --host web-01 --format html --out web-01.html
+  $ dthostmon report --site s01-chicago --since 7d --send
   $ dthostmon db migrate                        create or upgrade the database schema
 
 Config file: -c/--config, else $DTHOSTMON_CONFIG, else ./config/dthostmon.yaml, else
@@ -71,6 +73,21 @@ export function buildProgram(version: string, setResult: (code: number) => void,
     .action(async (opts: { showSecrets: boolean }, cmd: Command) => {
       const { config } = await import('./commands/config.js');
       setResult(await config({ ...globals(cmd), showSecrets: Boolean(opts.showSecrets) }));
+    });
+
+  program
+    .command('report')
+    .description('render (or --send) one host or site report now, from the store')
+    .option('--host <name>', 'the report of this host')
+    .option('--site <id>', 'the report of this site ("fleet": hosts without a site)')
+    .option('--format <format>', 'md, html (self-contained, inline SVG charts), text or json', 'md')
+    .option('--since <duration>', 'period covered, e.g. 24h, 7d (default: since the last report sent, else 24h)')
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .option('--send', 'queue and deliver it to the report recipients (an .eml file without SMTP)', false)
+    .allowExcessArguments(false)
+    .action(async (opts: { host?: string; site?: string; format: string; since?: string; out?: string; send: boolean }, cmd: Command) => {
+      const { report } = await import('./commands/report.js');
+      setResult(await report({ ...globals(cmd), ...opts, send: Boolean(opts.send) }));
     });
 
   const db = program.command('db').description('database maintenance');

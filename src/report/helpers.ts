@@ -81,4 +81,48 @@ export function registerHelpers(hb: Env, format: TemplateFormat = 'markdown'): v
   hb.registerHelper('join', (list: unknown, separator: unknown) =>
     Array.isArray(list) ? list.map(String).join(typeof separator === 'string' ? separator : ', ') : '',
   );
+  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  hb.registerHelper('chart', (chart: unknown, options: Handlebars.HelperOptions) => {
+    const root = (options?.data as { root?: { media?: unknown } } | undefined)?.root;
+    return safe(chartMarkup(chart, format, root?.media === 'email' ? 'email' : 'file'));
+  });
+}
+
+/** The parts of a report chart (src/report/charts.ts via the report model) that the `chart` helper prints. */
+interface ChartLike {
+  cid: string;
+  alt: string;
+  width: number;
+  height: number;
+  svg: string;
+}
+
+function isChart(value: unknown): value is ChartLike {
+  const c = value as Partial<ChartLike> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.cid === 'string' &&
+    typeof c.alt === 'string' &&
+    typeof c.svg === 'string' &&
+    Number.isFinite(c.width) &&
+    Number.isFinite(c.height)
+  );
+}
+
+/**
+ * `{{chart c}}`: in HTML for email, an <img> of the chart's PNG by Content-ID (Gmail and Outlook show no SVG), with
+ * its CSS size and a text alternative; in a saved HTML file, the SVG inline (self-contained, sharp at any zoom). The
+ * SVG is built by lineChartSvg, which escapes every text in it. Markdown and text show the text alternative.
+ */
+function chartMarkup(chart: unknown, format: TemplateFormat, media: 'email' | 'file'): string {
+  if (!isChart(chart)) return '';
+  if (format !== 'html') return FORMATS[format].escape(chart.alt);
+  if (media === 'file') return chart.svg;
+  const width = Math.round(chart.width);
+  const height = Math.round(chart.height);
+  return (
+    `<img src="cid:${escapeHtml(chart.cid)}" width="${width}" height="${height}" alt="${escapeHtml(chart.alt)}" ` +
+    `style="display:block;width:100%;max-width:${width}px;height:auto;border:0;outline:none;text-decoration:none;">`
+  );
 }

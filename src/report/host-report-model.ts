@@ -1,26 +1,37 @@
-import { classifyBand, classifyLoad, isAlwaysFullMount, loadPercent } from '../analyze/resources.js';
 import type {
   BandName,
   Change,
-  Finding,
   FindingCategory,
   HealthStatus,
   HostAnalysis,
-  HostFacts,
   HostSnapshot,
   LogSourceStatus,
   PreviousHostState,
   ResolvedHost,
-  ResourceThresholds,
   ScoreReason,
   Severity,
 } from '../types.js';
 import { formatUtc } from './format.js';
+import { groupChanges, passDiskGrowth } from './host-report-changes.js';
+import { buildContainers, buildHealth, collectionNotes, hostHeader, logReview, splitFindings, systemOf, toReportFinding, utcOr } from './host-report-sections.js';
+
+export { buildPeriodHostReportModel, type PeriodHostReportOptions } from './period-host-report-model.js';
 
 /** One resource value with the configured band it falls in. */
 export interface BandedValue {
   percent: number | null;
   band: BandName | 'unknown';
+  /** Over the report period (period reports; null per pass or without samples). */
+  stats: PeriodStats | null;
+}
+
+/** A percentage over a period: its mean and its highest sample. */
+export interface PeriodStats {
+  average: number;
+  peak: number;
+  /** Band of the peak. */
+  peakBand: BandName | 'unknown';
+  samples: number;
 }
 
 export interface ReportEvidence {
@@ -30,17 +41,27 @@ export interface ReportEvidence {
 }
 
 export interface ReportFinding {
+  /** Stable identity across passes (category + subject). */
+  key: string;
   title: string;
-  /** Open since an earlier pass (`YYYY-MM-DD HH:MM:SS UTC`), null for a finding new in this pass. */
+  /** Open since an earlier pass or report (`YYYY-MM-DD HH:MM:SS UTC`); null when it is new. */
   openSince: string | null;
   /** Passes in a row that reported it. */
   passes: number;
   category: FindingCategory;
   severity: Severity;
   subject: string | null;
+  /** Events (over the period, for a period report). */
   count: number;
   recommendation: string | null;
   evidence: ReportEvidence[];
+  /** Period reports: first and last time a pass of the period reported it; null per pass. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** Passes of the period that reported it (1 per pass; 0 for an item open from before the period). */
+  occurrences: number;
+  /** Period reports: the condition is gone (a later pass no longer reported it). Always false per pass. */
+  isResolved: boolean;
 }
 
 export interface ReportDisk extends BandedValue {
@@ -54,6 +75,8 @@ export interface ReportDisk extends BandedValue {
 }
 
 export interface ReportHealth {
+  /** When the facts shown were collected (`YYYY-MM-DD HH:MM:SS UTC`). */
+  asOf: string;
   cpu: BandedValue & { cores: number; windowSeconds: number | null };
   /** Null when the memory facts could not be collected (shown as unknown). */
   memory: (BandedValue & { totalBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number }) | null;
@@ -64,13 +87,22 @@ export interface ReportHealth {
 export interface ReportLogSource {
   path: string;
   pattern: string;
+  /** Status at the latest pass. */
   status: LogSourceStatus;
   bytesRead: number;
   linesRead: number;
   skippedBytes: number;
   note: string | null;
+  /** Passes that read it (1 per pass). */
+  passes: number;
   /** Findings with evidence from this source. */
   findingCount: number;
+  /** The most severe, then most frequent, findings from this source (new patterns apart). */
+  highlights: Array<{ title: string; severity: Severity; count: number }>;
+  moreHighlights: number;
+  /** Messages this host never logged before (`log.new_pattern`), with one example line. */
+  newPatterns: Array<{ title: string; severity: Severity; count: number; example: string | null }>;
+  moreNewPatterns: number;
 }
 
 export interface ReportChange {
@@ -79,24 +111,80 @@ export interface ReportChange {
   subject: string;
   detail: string;
   reason: string | null;
+  expected: boolean;
+  /** When the pass that found it ran (period reports), else null. */
+  detectedAt: string | null;
 }
 
-/** Changes shown per group at most; the rest are counted. */
-const MAX_CHANGES_SHOWN = 40;
+/** The areas changes are grouped by (disk growth has its own list: ReportChanges.diskGrowth). */
+export type ChangeArea = 'users' | 'packages' | 'services' | 'ports' | 'files' | 'docker' | 'system';
+
+/** The changes of one area; packages come in one set per transaction (`transaction` null: none explains them). */
+export interface ReportChangeGroup {
+  area: ChangeArea;
+  total: number;
+  unexpected: number;
+  sets: Array<{ transaction: string | null; items: ReportChange[]; more: number }>;
+}
+
+/** How much a mount grew, and the directories behind it when a du measured them. */
+export interface ReportDiskGrowth {
+  mount: string;
+  /** Growth over the period (since the last pass, per pass). */
+  deltaBytes: number | null;
+  usedBytes: number | null;
+  sizeBytes: number | null;
+  /** `+1.2 GiB ... (now ...)` lines of the du that measured it. */
+  directories: string[];
+  /** `grew`: the directories that grew since the previous du; `largest`: the biggest ones (no earlier du). */
+  directoriesKind: 'grew' | 'largest' | null;
+  directoriesAt: string | null;
+}
 
 export interface ReportChanges {
-  unexpected: ReportChange[];
-  expected: ReportChange[];
-  /** Changes of each group not shown (beyond MAX_CHANGES_SHOWN). */
-  moreUnexpected: number;
-  moreExpected: number;
   total: number;
+  unexpected: number;
+  groups: ReportChangeGroup[];
+  diskGrowth: ReportDiskGrowth[];
+  /** Changes stored but not read (a period with more than the store reads at once). */
+  notLoaded: number;
 }
 
-/** Everything the host report template shows; plain data, no wording (that lives in the template). */
+export interface ReportContainer {
+  name: string;
+  image: string;
+  state: string;
+  health: string | null;
+  restartCount: number;
+  exitCode: number | null;
+  startedAt: string | null;
+  /** ok: running (and healthy); critical: restarting or unhealthy; warning: exited with a failure; info: other. */
+  status: 'ok' | 'info' | 'warning' | 'critical';
+}
+
+/** A trend chart: the SVG (inline in saved HTML) and how email refers to its PNG (`cid`). */
+export interface ReportChart {
+  id: string;
+  /** Content-ID of the PNG in email (`<id>.<host>@dthostmon`). */
+  cid: string;
+  title: string;
+  /** Text alternative (what the chart shows, in words). */
+  alt: string;
+  width: number;
+  height: number;
+  svg: string;
+}
+
+/** Everything the host report templates show; plain data, no wording (that lives in the templates). */
 export interface HostReportModel {
+  /** `pass`: the file written by every pass; `period`: the scheduled or on-demand report from the store. */
+  kind: 'pass' | 'period';
+  /** How the HTML shows charts: `email` as cid images, `file` as inline SVG. */
+  media: 'email' | 'file';
   /** `YYYY-MM-DD HH:MM:SS UTC`. */
   generatedAt: string;
+  /** The period covered (period reports). */
+  period: { since: string; until: string; passes: number; failedPasses: number; trendDays: number } | null;
   host: { name: string; site: string | null; tags: string[]; address: string; transport: 'ssh' | 'local' };
   /** What the host says about itself; null when facts could not be collected. */
   system: { hostname: string; os: string; kernel: string; uptimeSeconds: number | null } | null;
@@ -104,7 +192,10 @@ export interface HostReportModel {
   score: {
     value: number | null;
     status: HealthStatus | null;
+    /** The score of the last pass (per pass) or the last report (period). */
     previous: number | null;
+    /** When the last report was generated (period reports). */
+    previousAt: string | null;
     /** value - previous, when both exist. */
     change: number | null;
     reasons: ScoreReason[];
@@ -115,10 +206,14 @@ export interface HostReportModel {
   /** Info findings, except collection failures (those are the collection notes). */
   nonCritical: ReportFinding[];
   health: ReportHealth | null;
-  /** What changed since the previous pass (null when the host's state was not compared). */
+  charts: ReportChart[];
+  /** What changed since the previous pass or report (null when the host's state was not compared). */
   changes: ReportChanges | null;
   logSources: ReportLogSource[];
+  docker: { containers: ReportContainer[]; running: number } | null;
   collectionNotes: Array<{ source: string; message: string }>;
+  /** The AI summary, when an LLM wrote one, in paragraphs. */
+  ai: { paragraphs: string[] } | null;
 }
 
 export interface HostReportInput {
@@ -129,142 +224,48 @@ export interface HostReportInput {
   generatedAt: Date;
 }
 
-function toReportFinding(f: Finding, generatedAt: string): ReportFinding {
-  const since = f.since ? new Date(f.since) : null;
-  const openSince = since && Number.isFinite(since.getTime()) && (f.passes ?? 1) > 1 ? formatUtc(since) : null;
-  return {
-    title: f.title,
-    openSince: openSince === generatedAt ? null : openSince,
-    passes: f.passes ?? 1,
-    category: f.category,
-    severity: f.severity,
-    subject: f.subject ?? null,
-    count: f.count,
-    recommendation: f.recommendation ?? null,
-    evidence: f.evidence.map((e) => ({
-      source: e.source,
-      lines: e.lines ?? [],
-      values: Object.entries(e.values ?? {}).map(([name, value]) => ({ name, value })),
-    })),
-  };
-}
-
-/** Unexpected changes first (they are the findings' cause), then the expected ones with their reasons. */
-function buildChanges(changes: readonly Change[] | undefined): ReportChanges | null {
-  if (changes === undefined) return null;
-  const view = (c: Change): ReportChange => ({ kind: c.kind, action: c.action, subject: c.subject, detail: c.detail, reason: c.reason });
-  const order = (a: Change, b: Change): number => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject);
-  const unexpected = changes.filter((c) => !c.expected).sort(order);
-  const expected = changes.filter((c) => c.expected).sort(order);
-  return {
-    unexpected: unexpected.slice(0, MAX_CHANGES_SHOWN).map(view),
-    expected: expected.slice(0, MAX_CHANGES_SHOWN).map(view),
-    moreUnexpected: Math.max(0, unexpected.length - MAX_CHANGES_SHOWN),
-    moreExpected: Math.max(0, expected.length - MAX_CHANGES_SHOWN),
-    total: changes.length,
-  };
-}
-
-function growthOf(deltas: HostAnalysis['diskDeltas'], mount: string): ReportDisk['growth'] {
-  const d = deltas?.find((x) => x.mount === mount);
-  return { sinceLastPass: d?.sinceLastPass ?? null, day: d?.day ?? null, week: d?.week ?? null };
-}
-
-function buildHealth(facts: HostFacts, thresholds: ResourceThresholds, deltas: HostAnalysis['diskDeltas'] = []): ReportHealth {
-  const load = loadPercent(facts);
-  const cpu = facts.cpu.usedPercent;
-  return {
-    cpu: {
-      percent: cpu,
-      band: cpu === null ? 'unknown' : classifyBand(cpu, thresholds),
-      cores: facts.cpu.cores,
-      windowSeconds: facts.cpu.windowSeconds,
-    },
-    memory: facts.memory && {
-      percent: facts.memory.usedPercent,
-      band: classifyBand(facts.memory.usedPercent, thresholds),
-      totalBytes: facts.memory.totalBytes,
-      availableBytes: facts.memory.availableBytes,
-      swapTotalBytes: facts.memory.swapTotalBytes,
-      swapUsedBytes: facts.memory.swapUsedBytes,
-    },
-    load: facts.load && {
-      percent: load,
-      band: load === null ? 'unknown' : classifyLoad(load, thresholds),
-      one: facts.load.one,
-      five: facts.load.five,
-      fifteen: facts.load.fifteen,
-    },
-    disks: (facts.disks ?? [])
-      .filter((d) => !isAlwaysFullMount(d))
-      .map((d) => ({
-        mount: d.mount,
-        growth: growthOf(deltas, d.mount),
-        filesystem: d.filesystem,
-        sizeBytes: d.sizeBytes,
-        usedBytes: d.usedBytes,
-        availBytes: d.availBytes,
-        percent: d.usedPercent,
-        band: classifyBand(d.usedPercent, thresholds),
-      })),
-  };
-}
-
-function findingsBySource(findings: readonly Finding[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const f of findings) {
-    if (f.category === 'collect.source_failed') continue;
-    for (const source of new Set(f.evidence.map((e) => e.source))) counts.set(source, (counts.get(source) ?? 0) + 1);
-  }
-  return counts;
-}
-
 /**
- * Builds the data of one host report (layout of the original's host report, section 9.2, filled with real data):
- * header, score and its change with reasons, critical issues, system health with bands, warnings, log review per
- * source, collection notes, non-critical items. Pure. Evidence is already redacted by analysis.
+ * Builds the data of the per-pass host report (the file every pass writes) from the snapshot and its analysis:
+ * header, score and its change since the last pass with reasons, critical issues, system health with bands,
+ * changes grouped by area, warnings, log review per source, docker containers, collection notes, non-critical items.
+ * Period-only parts (trend charts, period statistics) stay empty. Pure. Evidence is already redacted by analysis.
  */
 export function buildHostReportModel(input: HostReportInput): HostReportModel {
   const { host, snapshot, analysis, previous, generatedAt } = input;
   const facts = snapshot.facts;
   const score = snapshot.reachable ? analysis.score : null;
-  const bySource = findingsBySource(analysis.findings);
-  const of = (severity: Severity): Finding[] => analysis.findings.filter((f) => f.severity === severity);
-  const info = of('info');
   const generated = formatUtc(generatedAt);
-  const toReport = (f: Finding): ReportFinding => toReportFinding(f, generated);
+  const findings = analysis.findings.map((f) => toReportFinding(f, generated));
+  const split = splitFindings(findings);
   return {
+    kind: 'pass',
+    media: 'file',
     generatedAt: generated,
-    host: { name: host.name, site: host.site, tags: [...host.tags], address: host.hostname, transport: host.transport },
-    system: facts
-      ? { hostname: facts.hostname, os: facts.os.prettyName || facts.os.name, kernel: facts.kernel, uptimeSeconds: facts.uptimeSeconds }
-      : null,
+    period: null,
+    host: hostHeader(host),
+    system: systemOf(facts),
     reachable: snapshot.reachable,
     score: {
       value: score,
       status: snapshot.reachable ? analysis.status : null,
       previous: previous.lastScore,
+      previousAt: null,
       change: score !== null && previous.lastScore !== null ? score - previous.lastScore : null,
       reasons: snapshot.reachable ? analysis.reasons : [],
     },
-    counts: { critical: of('crit').length, warnings: of('warn').length, info: info.length },
-    critical: of('crit').map(toReport),
-    warnings: of('warn').map(toReport),
-    nonCritical: info.filter((f) => f.category !== 'collect.source_failed').map(toReport),
-    health: facts ? buildHealth(facts, host.resourceThresholds, analysis.diskDeltas) : null,
-    changes: buildChanges(analysis.changes),
-    logSources: snapshot.logSources.map((s) => ({
-      path: s.path,
-      pattern: s.pattern,
-      status: s.status,
-      bytesRead: s.bytesRead,
-      linesRead: s.linesRead,
-      skippedBytes: s.skippedBytes,
-      note: s.note ?? null,
-      findingCount: bySource.get(s.path) ?? 0,
-    })),
-    collectionNotes: info
-      .filter((f) => f.category === 'collect.source_failed')
-      .map((f) => ({ source: f.subject ?? f.key, message: f.evidence[0]?.lines?.[0] ?? f.title })),
+    counts: split.counts,
+    critical: split.critical,
+    warnings: split.warnings,
+    nonCritical: split.nonCritical,
+    health: facts ? buildHealth(facts, host.resourceThresholds, utcOr(snapshot.collectedAt, generated), { deltas: analysis.diskDeltas ?? [] }) : null,
+    charts: [],
+    changes: analysis.changes === undefined ? null : groupChanges(analysis.changes, passDiskGrowth(analysis), 0),
+    logSources: logReview(
+      snapshot.logSources.map((s) => ({ ...s, passes: s.status === 'read' ? 1 : 0 })),
+      findings,
+    ),
+    docker: buildContainers(facts?.containers),
+    collectionNotes: collectionNotes(findings),
+    ai: null,
   };
 }

@@ -127,6 +127,39 @@ describe('host report for a fixture snapshot', () => {
   });
 });
 
+describe('host report as text and HTML', () => {
+  const snapshot = loadSnapshotFixture('host-report', 'web-01');
+  const { model } = render(snapshot);
+  const renderer = createRenderer();
+
+  it('renders the same sections as plain text, values on their own lines', () => {
+    const text = renderer.render('host-report.txt', model);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('HOST STATUS REPORT: web-01');
+    expect(lines).toEqual(expect.arrayContaining(['HEALTH SCORE', 'CRITICAL ISSUES', 'SYSTEM HEALTH', 'WARNINGS', 'LOG FILE ANALYSIS', 'COLLECTION NOTES', 'NON-CRITICAL ITEMS']));
+    expect(lines).toContain('Score: 9/100, needs attention, -61 since the last pass (70/100)');
+    expect(lines).toContain('Disk /: 94.0% used (CRITICAL), 3.0 GiB free of 50.0 GiB; 24 h –, 7 d –');
+    expect(text).toContain('    Nov 25 18:40:05 web-01 sshd[2203]: Failed password for invalid user ```</code><script>alert(1)</script> from');
+  });
+
+  it('renders HTML with every value escaped and the band colours inline', () => {
+    const html = renderer.render('host-report.html', model);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<img src=x/i);
+    expect(html).toContain('Debian &lt;b&gt;12&lt;/b&gt; [click](http://evil.example) *x*');
+    expect(html).toContain('<span style="color:#b91c1c;font-weight:bold;white-space:nowrap;">🚨 Critical</span>');
+    expect(html).toContain('<title>Host Status Report: web-01</title>');
+    expect(html).not.toContain('<svg');
+  });
+
+  it('renders an unreachable host in every format', () => {
+    const dead: HostSnapshot = { ...snapshot, reachable: false, facts: null, logs: [], logSources: [], failures: [{ source: 'connect', message: 'connect ETIMEDOUT 10.0.0.5:22' }] };
+    const { model: down } = render(dead, 80);
+    expect(renderer.render('host-report.txt', down)).toContain('The host could not be reached in this pass; it has no score. Last score: 80/100.');
+    expect(renderer.render('host-report.html', down)).toContain('The host could not be reached in this pass; it has no score.</strong> Last score: 80/100.');
+  });
+});
+
 describe('host report edge cases', () => {
   it('says when a host was unreachable, without a score', () => {
     const dead: HostSnapshot = {
@@ -141,7 +174,7 @@ describe('host report edge cases', () => {
       failures: [{ source: 'connect', message: 'connect ETIMEDOUT 10.0.0.5:22' }],
     };
     const { markdown, model } = render(dead, 80);
-    expect(model.score).toEqual({ value: null, status: null, previous: 80, change: null, reasons: [] });
+    expect(model.score).toEqual({ value: null, status: null, previous: 80, previousAt: null, change: null, reasons: [] });
     expect(model.system).toBeNull();
     expect(markdown).toContain('could not be reached in this pass; it has no score.** Last score: 80/100.');
     expect(markdown).toContain('*No system facts were collected in this pass.*');
@@ -161,7 +194,7 @@ describe('host report edge cases', () => {
     expect(markdown).not.toContain('## ⚠️ Warnings');
   });
 
-  it('lists the changes since the last pass, unexpected first, expected with their reasons, and says since when a finding is open', () => {
+  it('lists the changes since the last pass grouped by area, packages by transaction, and says since when a finding is open', () => {
     const snapshot = loadSnapshotFixture('host-report', 'web-01');
     const host = makeHost();
     const analysis = analyzeHost(host, snapshot, NO_PREVIOUS, { secrets: [] });
@@ -175,10 +208,15 @@ describe('host report edge cases', () => {
     const model = buildHostReportModel({ host, snapshot, analysis, previous: NO_PREVIOUS, generatedAt: GENERATED_AT });
     const markdown = createRenderer().render('host-report.md', model);
     const section = markdown.slice(markdown.indexOf('## 🔄 Changes Since the Last Pass'), markdown.indexOf('## ⚠️ Warnings'));
-    expect(section.split('\n').filter((l) => l.startsWith('- '))).toEqual([
+    // Grouped by area (users before packages); a package's transaction heads its set instead of repeating on it.
+    expect(section.split('\n').filter((l) => /^(- |### |\*\*Transaction)/.test(l))).toEqual([
+      '### 👤 Users and Access (1)',
       '- ⚠️ user: user mallory added (uid 1004, shell /bin/bash, home /home/mallory)',
-      '- ✅ package: openssl 3.0.14 -\\> 3.0.15 (part of the package transaction apt upgrade)',
+      '### 📦 Packages (1)',
+      '**Transaction:** apt upgrade',
+      '- ✅ package: openssl 3.0.14 -\\> 3.0.15',
     ]);
+    expect(model.changes).toMatchObject({ total: 2, unexpected: 1, diskGrowth: [], notLoaded: 0 });
     expect(markdown).toContain('**Category:** disk.usage · **Subject:** / · **Open since:** 2026-11-20 08:00:00 UTC (120 passes)');
     expect(model.critical.find((f) => f.category === 'auth.bruteforce')?.openSince).toBeNull();
   });

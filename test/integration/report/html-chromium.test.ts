@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { analyzeHost } from '../../../src/analyze/analyze-host.js';
+import { buildHostReportModel, buildPeriodHostReportModel } from '../../../src/report/host-report-model.js';
+import { createRenderer } from '../../../src/report/render.js';
+import { hostReportOutputs, type ReportOutputs } from '../../../src/report/report-email.js';
+import { loadSnapshotFixture, makeHost, NO_PREVIOUS } from '../../unit/analyze/helpers.js';
+import { GENERATED_AT, HOSTILE, SINCE, sampleFindings, sampleReportData, sampleReportHost } from '../../unit/report/host-report-sample.js';
+
+/**
+ * The HTML reports in a real browser (headless Chromium, Debian's `chromium`) at 600 px, the width email clients give
+ * a message: nothing may stick out horizontally. The email version is opened with its cid: images replaced by data:
+ * URIs of the attached PNGs (what a mail client does), the saved file as is. Screenshots are kept in test-artifacts/
+ * for a human to look at. Under CI=true a missing Chromium fails the test; elsewhere it is skipped with a message.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const IS_CI = process.env.CI === 'true';
+const WIDTH = 600;
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const run = promisify(execFile);
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && !IS_CI) console.warn(`${CHROMIUM} not found: the browser checks of the HTML reports are skipped (set CI=true to fail instead)`);
+const browserIt = hasChromium || IS_CI ? it : it.skip;
+
+/** Writes the element and the document widths into the page, for --dump-dom to print. */
+const MEASURE = `<script>
+window.addEventListener('load', function () {
+  var wide = [];
+  document.querySelectorAll('body *').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.right > window.innerWidth + 0.5 && wide.length < 5) wide.push(el.tagName + ' ' + Math.round(r.right) + ' ' + (el.textContent || '').slice(0, 60));
+  });
+  var out = document.createElement('pre');
+  out.id = 'dthm-measure';
+  out.textContent = JSON.stringify({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide: wide });
+  document.body.appendChild(out);
+});
+</script>`;
+
+interface Measure {
+  scrollWidth: number;
+  innerWidth: number;
+  wide: string[];
+}
+
+/** The page is measured in a 600 x 2000 window; screenshots are taller, to show the whole report. */
+function chromiumArgs(profile: string, height = 2000): string[] {
+  return ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', `--user-data-dir=${profile}`, `--window-size=${WIDTH},${height}`];
+}
+
+async function measure(html: string, work: string, name: string): Promise<Measure> {
+  const file = join(work, `${name}.measure.html`);
+  writeFileSync(file, html.replace('</body>', `${MEASURE}</body>`));
+  const { stdout } = await run(CHROMIUM, [...chromiumArgs(join(work, `profile-${name}-dom`)), '--virtual-time-budget=5000', '--dump-dom', pathToFileURL(file).href], {
+    timeout: 20_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const json = /<pre id="dthm-measure">([^<]*)<\/pre>/.exec(stdout)?.[1];
+  if (!json) throw new Error(`no measurement in the DOM of ${name}`);
+  return JSON.parse(json.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as Measure;
+}
+
+async function screenshot(html: string, work: string, name: string): Promise<string> {
+  const file = join(work, `${name}.html`);
+  writeFileSync(file, html);
+  const png = join(ARTIFACTS, `${name}-${WIDTH}px.png`);
+  rmSync(png, { force: true });
+  await run(CHROMIUM, [...chromiumArgs(join(work, `profile-${name}-shot`), 6000), '--hide-scrollbars', `--screenshot=${png}`, pathToFileURL(file).href], { timeout: 20_000 });
+  writeFileSync(join(ARTIFACTS, `${name}.html`), html);
+  return png;
+}
+
+/** The email HTML as a mail client shows it: each cid: image replaced by its attachment. */
+function emailAsShown(out: ReportOutputs): string {
+  let html = out.email.html;
+  for (const a of out.email.attachments) {
+    if (a.cid && Buffer.isBuffer(a.content)) html = html.split(`cid:${a.cid}`).join(`data:${a.contentType};base64,${a.content.toString('base64')}`);
+  }
+  return html;
+}
+
+function outputs(): Record<string, string> {
+  const renderer = createRenderer();
+  const findings = sampleFindings();
+  // A long unbreakable log line and hostile text: they must wrap, not widen the page.
+  findings[3]!.evidence = [{ source: '/var/log/syslog', lines: [`${'x'.repeat(1500)} ${HOSTILE}`, `/var/lib/${'very-long-directory-name-'.repeat(20)}`] }];
+  const period = buildPeriodHostReportModel(sampleReportData({ findings }), {
+    host: sampleReportHost(),
+    generatedAt: GENERATED_AT,
+    since: SINCE,
+    previousReport: { score: 80, generatedAt: SINCE.toISOString() },
+    media: 'email',
+    aiSummary: 'Disk / is nearly full; /var grew by 6 GiB in the afternoon (logs).',
+  });
+  const periodOut = hostReportOutputs(renderer, period);
+  const host = makeHost();
+  const snapshot = loadSnapshotFixture('host-report', 'web-01');
+  const pass = buildHostReportModel({ host, snapshot, analysis: analyzeHost(host, snapshot, NO_PREVIOUS, { secrets: [] }), previous: NO_PREVIOUS, generatedAt: GENERATED_AT });
+  const passOut = hostReportOutputs(renderer, pass);
+  return {
+    'host-report-email': emailAsShown(periodOut),
+    'host-report-file': periodOut.htmlFile,
+    'host-report-pass-email': emailAsShown(passOut),
+    // Kept for the line-length check: the HTML exactly as sent.
+    'raw:host-report-email': periodOut.email.html,
+    'raw:host-report-file': periodOut.htmlFile,
+    'raw:host-report-pass-email': passOut.email.html,
+  };
+}
+
+describe('HTML host reports in headless Chromium at 600 px', () => {
+  const pages = outputs();
+  let work: string;
+
+  beforeAll(() => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'dthostmon-chromium-'));
+  });
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('sends no HTML line longer than 998 characters', () => {
+    for (const [name, html] of Object.entries(pages).filter(([key]) => key.startsWith('raw:'))) {
+      const longest = Math.max(...html.split('\n').map((line) => line.length));
+      expect({ name, longest: Math.min(longest, 999) }).toEqual({ name, longest: Math.min(longest, 998) });
+    }
+  });
+
+  browserIt('has chromium installed, and the measurement sees an overflow where there is one', async () => {
+    expect(existsSync(CHROMIUM)).toBe(true);
+    const wide = '<!DOCTYPE html><html><body style="margin:0"><table width="700" style="width:700px"><tr><td>x</td></tr></table></body></html>';
+    const result = await measure(wide, work, 'too-wide');
+    expect(result.scrollWidth).toBe(700);
+    expect(result.wide.length).toBeGreaterThan(0);
+  });
+
+  for (const name of ['host-report-email', 'host-report-file', 'host-report-pass-email']) {
+    browserIt(`${name}: no horizontal overflow, screenshot saved`, async () => {
+      const html = pages[name] as string;
+      const result = await measure(html, work, name);
+      expect(result.innerWidth).toBe(WIDTH);
+      expect({ scrollWidth: result.scrollWidth, wide: result.wide }).toEqual({ scrollWidth: expect.any(Number), wide: [] });
+      expect(result.scrollWidth).toBeLessThanOrEqual(WIDTH);
+      const png = await screenshot(html, work, name);
+      expect(statSync(png).size).toBeGreaterThan(10_000);
+      const bytes = readFileSync(png);
+      expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(bytes.readUInt32BE(16)).toBe(WIDTH);
+    });
+  }
+});

@@ -14,6 +14,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /lib/systemd/systemd-journal-remote ] || missing+=(systemd-journal-remote)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v logwatch >/dev/null || [ -x /usr/sbin/logwatch ] || missing+=(logwatch)
+# The HTML report is opened in headless Chromium at 600 px (overflow check, screenshots); charts need a font.
+command -v chromium >/dev/null || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertBuilt, runCli, tempDir, writeFile } from '../helpers/cli.js';
 
@@ -87,5 +88,12 @@ describe('bad input exits 2 with one located line per problem', () => {
     expect(res.code).toBe(3);
     expect(res.stderr).not.toContain('s3cr3t-pw');
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    // The admins were told (no SMTP configured: an .eml file beside the config), once per hour: --verbose says so.
+    const emails = readdirSync(join(dir, 'outbox')).filter((f) => f.endsWith('.eml'));
+    expect(emails.some((f) => f.includes('the-store-cannot-be'))).toBe(true);
+    const again = await runCli(['run', '-c', path, '--verbose']);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/admin alert: skipped: an admin alert about the store went out at .* \(at most one per hour\)/);
+    expect(again.stderr).not.toContain('s3cr3t-pw');
   });
 });

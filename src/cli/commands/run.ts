@@ -65,7 +65,8 @@ export async function run(options: RunOptions): Promise<number> {
       runner: runnerIdentity(),
       ...(config ? { delivery: config.delivery, secrets: config.secrets } : {}),
     });
-    out.err(`admin alert: ${sanitizeText(result.outcome)}`);
+    // The error itself stays the one line of output (cron mails it); what happened to the admin alert is detail.
+    out.verbose(`admin alert: ${sanitizeText(result.outcome)}`);
   };
   let config: LoadedConfig;
   try {

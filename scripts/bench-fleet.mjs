@@ -5,7 +5,9 @@
 //   - the baseline: OpenSSH's ssh client fanned out with `xargs -P 10`, `cat` of each host's auth.log to /dev/null;
 //   - a first `dthostmon run --json` (the built CLI, a fresh store), then a second pass with no new data.
 // The machine is shared and sshd's key exchange costs real CPU on loopback: compare ratios within one run.
-// Other knobs: BENCH_FLEET_TRACK_CHANGES (0: without change detection), BENCH_FLEET_LINES (auth.log lines per host, default 48000 = ~5 MB), BENCH_FLEET_CONCURRENCY
+// Other knobs: BENCH_FLEET_TRACK_CHANGES (0: without change detection), BENCH_FLEET_REPORTS (0: no scheduled host and
+// site reports; by default the first pass renders every host's daily report with its charts and writes the emails as
+// .eml files, as an installation without SMTP does), BENCH_FLEET_LINES (auth.log lines per host, default 48000 = ~5 MB), BENCH_FLEET_CONCURRENCY
 // (default 10), BENCH_FLEET_NODE_ARGS (extra node flags for the dthostmon process, e.g. "--cpu-prof
 // --cpu-prof-dir=/tmp/prof").
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,6 +28,8 @@ const concurrency = Number(process.env.BENCH_FLEET_CONCURRENCY ?? 10);
 const nodeArgs = (process.env.BENCH_FLEET_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 // BENCH_FLEET_TRACK_CHANGES=0: the pass without the state sections (change detection), to measure what they cost.
 const trackChanges = process.env.BENCH_FLEET_TRACK_CHANGES !== '0';
+// BENCH_FLEET_REPORTS=0: no scheduled reports, to measure what rendering them (charts, PNGs, emails) costs.
+const reports = process.env.BENCH_FLEET_REPORTS !== '0';
 
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_FLEET_SIZES must be positive integers, got ${process.env.BENCH_FLEET_SIZES}`);
 for (const needed of [SSHD, TIME, bin]) {
@@ -220,6 +224,7 @@ try {
       `  user: ${user}`,
       '  logs: [/var/log/auth.log]',
       `  track_changes: ${trackChanges}`,
+      ...(reports ? [] : ['  report_frequency: never', '  site_report_frequency: never']),
       'database:',
       '  path: dthostmon.db',
       'ssh:',
@@ -257,7 +262,7 @@ try {
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`\ndthostmon fleet benchmark (${new Date().toISOString()}; node ${process.version}; ${linesPerHost} auth.log lines = ` +
-    `${(logBytes / 2 ** 20).toFixed(1)} MiB per host; ${concurrency} hosts at once; loadavg before ${load(loadBefore)}, after ${load(loadavg())})\n`);
+    `${(logBytes / 2 ** 20).toFixed(1)} MiB per host; ${concurrency} hosts at once; change detection ${trackChanges ? 'on' : 'off'}; scheduled reports ${reports ? 'on' : 'off'}; loadavg before ${load(loadBefore)}, after ${load(loadavg())})\n`);
   console.log('| case | hosts | wall s | hosts/s | baseline wall s | ratio | own CPU ms/host | own CPU ms/extra host | peak RSS MiB | connections/host | execs/host | MB moved | server CPU ms/host | baseline ssh CPU ms/host | baseline server CPU ms/host | 2nd pass % of 1st |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   // Own CPU per extra host: above the 1-host case of the same pass, so Node start-up and store open count once.

@@ -245,6 +245,14 @@ async function deliverStages(
         runId: pass.runId,
         detail: { queued: alerts.queued, notified: alerts.notified, muted: alerts.muted.length, sent: report.sent, failed: report.failed, dead: report.dead.length },
       },
+      // A message given up on is in the append-only audit trail, not only in one run's output.
+      ...report.dead.map((dead) => ({
+        at: deps.clock().toISOString(),
+        actor: 'run',
+        action: 'delivery.dead_letter',
+        runId: pass.runId,
+        detail: { outboxId: dead.id, kind: dead.kind, channel: dead.channel, subject: dead.subject, error: dead.error },
+      })),
     ]),
   );
   return {

@@ -130,7 +130,9 @@ async function record(
 ): Promise<void> {
   const now = options.now();
   if (outcome.ok) {
-    await markSent(db, message.id, { sentAt: now.toISOString(), deliveredTo: outcome.deliveredTo });
+    // A sent email's body is not kept (see markSent); its envelope, subject and where it went are.
+    const payload = message.channel === 'email' ? { raw: '', envelope: message.payload.envelope } : undefined;
+    await markSent(db, message.id, { sentAt: now.toISOString(), deliveredTo: outcome.deliveredTo, ...(payload ? { payload } : {}) });
     report.sent += 1;
     if (outcome.emlPath !== undefined) report.written.push(outcome.emlPath);
     return;

@@ -111,8 +111,12 @@ export async function claimDue(db: Kysely<Database>, now: string, limit: number)
   return rows.map(toMessage).sort((a, b) => a.id - b.id);
 }
 
-/** Records a delivery: `sent`, when and where, one more attempt. */
-export async function markSent(db: Kysely<Database>, id: number, outcome: { sentAt: string; deliveredTo: string }): Promise<void> {
+/**
+ * Records a delivery: `sent`, when and where, one more attempt. `payload` replaces the stored one: a sent email keeps
+ * its envelope but not its body (the body is in the mailboxes or the .eml file; a report with its chart PNGs is
+ * ~100 KiB, so a fleet's daily reports would otherwise grow the store without end).
+ */
+export async function markSent(db: Kysely<Database>, id: number, outcome: { sentAt: string; deliveredTo: string; payload?: EmailPayload | PushoverPayload }): Promise<void> {
   await db
     .updateTable('outbox')
     .set((eb) => ({
@@ -121,6 +125,7 @@ export async function markSent(db: Kysely<Database>, id: number, outcome: { sent
       delivered_to: outcome.deliveredTo,
       last_error: null,
       attempts: eb('attempts', '+', 1),
+      ...(outcome.payload ? { payload: JSON.stringify(outcome.payload) } : {}),
     }))
     .where('id', '=', id)
     .execute();

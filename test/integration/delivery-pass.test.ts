@@ -34,6 +34,7 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
   let smtp: SmtpPeer;
   let pushover: PushoverPeer;
   let config: LoadedConfig;
+  let revoked: LoadedConfig;
   let offsetMs = 0;
   const path = process.env.PATH;
   const passes: PassResult[] = [];
@@ -94,6 +95,10 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
       ].join('\n'),
     );
     config = await loadConfig(configPath, { env: { SMTP_PASSWORD: SMTP_LOGIN.pass } });
+    // The same installation with a revoked Pushover token, for the dead-letter case.
+    const revokedPath = join(work, 'revoked.yaml');
+    writeFileSync(revokedPath, readFileSync(configPath, 'utf8').replace(`api_token: ${PUSHOVER_TOKEN}`, 'api_token: revoked0000000000000000000000000'));
+    revoked = await loadConfig(revokedPath, { env: { SMTP_PASSWORD: SMTP_LOGIN.pass } });
   }, 60_000);
 
   afterAll(async () => {
@@ -200,4 +205,18 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
     expect(smtp.received).toHaveLength(1);
     expect(await listOutbox(store.db, { status: 'pending' })).toEqual([]);
   }, 120_000);
+
+  it('a message refused for good is dead-lettered at once: in the pass result and in the audit log', async () => {
+    appendFileSync(
+      join(rootfs('web-01'), 'var/log/auth.log'),
+      Array.from({ length: 12 }, (_, i) => `Nov 25 12:00:${String(10 + i).padStart(2, '0')} web-01 sshd[7${i}]: Failed password for root from 192.0.2.77 port ${41000 + i} ssh2\n`).join(''),
+    );
+    offsetMs = -30 * 60_000;
+    const pass = await runPass(revoked, deps());
+    expect(pass.delivery?.dead).toEqual([expect.objectContaining({ channel: 'pushover', error: expect.stringMatching(/application token is invalid/) })]);
+    expect(JSON.stringify(pass.delivery)).not.toContain('revoked0000');
+    const audit = await store.db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'delivery.dead_letter').execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]?.detail ?? '{}')).toMatchObject({ channel: 'pushover', kind: 'alert' });
+  }, 60_000);
 });

@@ -5,6 +5,7 @@
  */
 import type { Renderer } from '../report/render.js';
 import { formatUtc } from '../report/format.js';
+import { limitLineLength } from '../report/report-email.js';
 import type { Severity } from '../types.js';
 import type { AlertItem } from './plan.js';
 
@@ -67,7 +68,7 @@ export function renderAlertEmail(renderer: Renderer, model: AlertMessageModel): 
   return {
     subject: oneLine(renderer.render('alert-subject.txt', model)),
     text: renderer.render('alert-email.txt', model),
-    html: renderer.render('alert-email.html', model),
+    html: limitLineLength(renderer.render('alert-email.html', model)),
   };
 }
 

@@ -5,7 +5,10 @@ import { ARTIFACTS, CHROMIUM, WIDTH, browserIt, measure, screenshot } from '../.
 import { analyzeHost } from '../../../src/analyze/analyze-host.js';
 import { buildHostReportModel, buildPeriodHostReportModel } from '../../../src/report/host-report-model.js';
 import { createRenderer } from '../../../src/report/render.js';
-import { hostReportOutputs, type ReportOutputs } from '../../../src/report/report-email.js';
+import { hostReportOutputs, reportOutputs, type ReportOutputs } from '../../../src/report/report-email.js';
+import { alertMessageModel, renderAlertEmail } from '../../../src/alert/messages.js';
+import type { AlertItem } from '../../../src/alert/plan.js';
+import { hostileModel } from '../../unit/report/site-report-sample.js';
 import { loadSnapshotFixture, makeHost, NO_PREVIOUS } from '../../unit/analyze/helpers.js';
 import { GENERATED_AT, HOSTILE, SINCE, sampleFindings, sampleReportData, sampleReportHost } from '../../unit/report/host-report-sample.js';
 
@@ -42,7 +45,36 @@ function outputs(): Record<string, string> {
   const snapshot = loadSnapshotFixture('host-report', 'web-01');
   const pass = buildHostReportModel({ host, snapshot, analysis: analyzeHost(host, snapshot, NO_PREVIOUS, { secrets: [] }), previous: NO_PREVIOUS, generatedAt: GENERATED_AT });
   const passOut = hostReportOutputs(renderer, pass);
+  const site = hostileModel();
+  const siteOut = reportOutputs(renderer, { kind: 'site', template: 'site-report', name: 's01-home', generatedAt: site.generatedAt, model: site, charts: [] });
+  const item = (host: string, severity: AlertItem['severity'], kind: AlertItem['kind'], title: string): AlertItem => ({
+    host,
+    site: 's01',
+    kind,
+    severity,
+    category: 'auth.bruteforce',
+    key: `auth.bruteforce:${title}`,
+    title,
+    recommendation: 'Block the source (firewall, fail2ban) and check for a successful login from it.',
+    excerpt: [`${'x'.repeat(300)}`, HOSTILE, `/var/lib/${'very-long-directory-name-'.repeat(12)}`],
+    source: '/var/log/auth.log',
+    link: 'https://monitor.example.com/hosts/web-01/report',
+    score: 62,
+    mutedBy: null,
+  });
+  const alert = renderAlertEmail(
+    renderer,
+    alertMessageModel(
+      [item('web-01', 'crit', 'opened', `SSH brute force ${HOSTILE}`), item('db-01.example.internal.long-domain-name.example.com', 'warn', 'reminder', 'Disk / 91% full'), item('web-01', 'warn', 'resolved', 'Memory 95%')],
+      GENERATED_AT,
+      7,
+    ),
+  );
   return {
+    'site-report-email': siteOut.email.html,
+    'alert-email': alert.html,
+    'raw:site-report-email': siteOut.email.html,
+    'raw:alert-email': alert.html,
     'host-report-email': emailAsShown(periodOut),
     'host-report-file': periodOut.htmlFile,
     'host-report-pass-email': emailAsShown(passOut),
@@ -53,7 +85,7 @@ function outputs(): Record<string, string> {
   };
 }
 
-describe('HTML host reports in headless Chromium at 600 px', () => {
+describe('HTML reports and alert emails in headless Chromium at 600 px', () => {
   const pages = outputs();
   let work: string;
 
@@ -80,7 +112,7 @@ describe('HTML host reports in headless Chromium at 600 px', () => {
     expect(result.wide.length).toBeGreaterThan(0);
   });
 
-  for (const name of ['host-report-email', 'host-report-file', 'host-report-pass-email']) {
+  for (const name of ['host-report-email', 'host-report-file', 'host-report-pass-email', 'site-report-email', 'alert-email']) {
     browserIt(`${name}: no horizontal overflow, screenshot saved`, async () => {
       const html = pages[name] as string;
       const result = await measure(html, work, name);

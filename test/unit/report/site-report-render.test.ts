@@ -1,56 +1,12 @@
 import { createRenderer } from '../../../src/report/render.js';
-import { buildSiteReportModel, type SiteReportModel } from '../../../src/report/site-report-model.js';
-import { makeHost } from '../../helpers/host.js';
-import { dailyTrend, GENERATED_AT, GIB, hostData, run, SINCE } from './site-report-sample.js';
+import { buildSiteReportModel } from '../../../src/report/site-report-model.js';
+import { EVIL_TITLE, GENERATED_AT, hostileModel, SINCE } from './site-report-sample.js';
 
 /**
  * Everything a host, a log or an attacker controls (host names from the store, finding titles built from log lines,
  * mount points, change details, connection errors) must print as text in all three formats: no heading, table cell,
  * list item, link or HTML element of its own.
  */
-const EVIL_HOST = 'evil|host <script>alert(1)</script>';
-const EVIL_TITLE = 'SSH brute force from `x` # not a heading\n## Injected heading [click](http://evil.example) <img src=x onerror=alert(1)> | cell';
-const EVIL_MOUNT = '/mnt/a|b\n# mount <b>bold</b>';
-const EVIL_DETAIL = 'user added\r\n- injected item <iframe src="http://evil.example">';
-const EVIL_ERROR = 'connect failed\n# Injected <script>x</script>';
-
-function hostileModel(): SiteReportModel {
-  const evil = hostData(EVIL_HOST, {
-    disks: [{ mount: EVIL_MOUNT, usedPercent: 95, usedBytes: 95 * GIB, sizeBytes: 100 * GIB, at: '2026-11-25T17:00:00.000Z' }],
-    diskTrend: { [EVIL_MOUNT]: dailyTrend(7, 95 * GIB, 100 * GIB, GIB) },
-    criticalFindings: [
-      {
-        key: 'auth.bruteforce:x',
-        category: 'auth.bruteforce',
-        title: EVIL_TITLE,
-        subject: '``` `x`',
-        recommendation: 'Block it.\n\n# Also this <a href="http://evil.example">link</a>',
-        passes: 2,
-        firstSeen: '2026-11-25T01:00:00.000Z',
-        lastSeen: '2026-11-25T02:00:00.000Z',
-        isInLatestRun: true,
-      },
-    ],
-    changes: {
-      total: 1,
-      unexpected: 1,
-      byKind: { user: { total: 1, unexpected: 1 } },
-      recent: [{ kind: 'user', action: 'added', subject: 'x', detail: EVIL_DETAIL, expected: false, reason: null, detectedAt: '2026-11-25T02:00:00.000Z' }],
-    },
-  });
-  const down = hostData('down-01', { latestRun: run({ status: 'failed', error: EVIL_ERROR, score: null, health: null }) });
-  return buildSiteReportModel(
-    { since: SINCE.toISOString(), until: GENERATED_AT.toISOString(), trendSince: '2026-11-18T18:00:00.000Z', hosts: [evil, down] },
-    {
-      site: 's01-home',
-      hosts: [makeHost({ name: EVIL_HOST }), makeHost({ name: 'down-01' })],
-      generatedAt: GENERATED_AT,
-      since: SINCE,
-      previousReport: { generatedAt: '2026-11-24T18:00:00.000Z', scores: { [EVIL_HOST]: 80 } },
-    },
-  );
-}
-
 const renderer = createRenderer();
 
 /** The Markdown without its code spans (an escaped backtick opens none): what a renderer would interpret. */

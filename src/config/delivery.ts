@@ -7,8 +7,7 @@ import type { AlertPolicy, Silence } from '../alert/state-machine.js';
 import type { Severity } from '../types.js';
 import { resolveConfigPath } from './paths.js';
 import type { ConfigDocument } from './schema.js';
-
-export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+import type { SmtpSecurity } from '../report/smtp.js';
 
 export interface SmtpConfig {
   host: string;
@@ -69,6 +68,10 @@ export interface DeliverySettings {
 /** Default From when none is configured: names the tool, never pretends to be a real mailbox. */
 export const DEFAULT_FROM = 'dthostmon <dthostmon@localhost>';
 
+/**
+ * The one rule (the original's): port 465 is implicit TLS whatever use_tls says; use_tls (default) is STARTTLS,
+ * required; use_tls: false is plain, which the schema accepts only with allow_insecure: true.
+ */
 function securityOf(email: NonNullable<ConfigDocument['email']>): SmtpSecurity {
   if (email.smtp_port === 465) return 'tls';
   return email.use_tls ? 'starttls' : 'none';

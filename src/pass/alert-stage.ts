@@ -17,7 +17,8 @@ import { enqueue, type NewOutboxMessage } from '../store/outbox-repo.js';
 import type { Store } from '../store/open-store.js';
 import type { Evidence, HostPassResult, ResolvedHost } from '../types.js';
 
-export interface AlertStageInput {
+/** What every stage after the hosts gets: the pass, its hosts and their results. */
+export interface PassStageInput {
   config: LoadedConfig;
   store: Store;
   renderer: Renderer;
@@ -26,8 +27,11 @@ export interface AlertStageInput {
   /** The hosts of this pass and their results, in the same order. */
   hosts: readonly ResolvedHost[];
   results: readonly HostPassResult[];
+  /** Every configured host's id (syncHosts). */
   hostIds: ReadonlyMap<string, number>;
 }
+
+export type AlertStageInput = PassStageInput;
 
 /** What the stage did, for the run output. */
 export interface AlertStageResult {

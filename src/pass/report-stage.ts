@@ -4,29 +4,18 @@
  * and queued in the outbox (with their `reports_sent` record). A report that fails to render or write is a warning,
  * not a failed pass; a store failure is a StoreError.
  */
-import type { LoadedConfig } from '../config/types.js';
+import type { PassStageInput } from './alert-stage.js';
 import { StoreError, errorMessage } from '../errors.js';
 import { periodStart, produceHostReport, produceSiteReport, writeAndQueueReport, type ReportContext } from '../report/produce.js';
-import type { Renderer } from '../report/render.js';
 import { parseFrequency, reportDue, type Frequency } from '../report/schedule.js';
 import { hostsFirstSeen } from '../store/hosts-repo.js';
-import type { Store } from '../store/open-store.js';
 import { lastReportSent, type ReportKind } from '../store/reports-sent-repo.js';
-import type { HostPassResult, ResolvedHost } from '../types.js';
+import type { ResolvedHost } from '../types.js';
 
 /** The scope of the site report of hosts without a site (when there are at least two of them). */
 export const FLEET_SCOPE = 'fleet';
 
-export interface ReportStageInput {
-  config: LoadedConfig;
-  store: Store;
-  renderer: Renderer;
-  runId: number;
-  now: Date;
-  hosts: readonly ResolvedHost[];
-  results: readonly HostPassResult[];
-  /** Every configured host's id (syncHosts). */
-  hostIds: ReadonlyMap<string, number>;
+export interface ReportStageInput extends PassStageInput {
   /** True when the pass covered every enabled host (no --host): only then are site reports due. */
   wholeFleet: boolean;
   onWarning?: (message: string) => void;

@@ -1,6 +1,6 @@
 import { DISK_GROWTH_DEFAULTS } from '../analyze/disk-growth.js';
 import { BAND_ORDER, classifyBand, isAlwaysFullMount } from '../analyze/resources.js';
-import type { SiteCriticalFinding, SiteDisk, SiteHostData, SiteReportData } from '../store/site-report-repo.js';
+import { emptyHost, type SiteCriticalFinding, type SiteDisk, type SiteHostData, type SiteReportData } from '../store/site-report-repo.js';
 import type { BandName, HealthStatus, ResolvedHost } from '../types.js';
 import { availFromPercent, projectDiskFull } from './disk-projection.js';
 import { formatUtc } from './format.js';
@@ -262,23 +262,6 @@ function average(values: readonly number[]): number | null {
   return values.length === 0 ? null : round1(values.reduce((sum, v) => sum + v, 0) / values.length);
 }
 
-function emptyData(name: string): SiteHostData {
-  return {
-    name,
-    hostId: -1,
-    lastSeen: null,
-    runs: 0,
-    failedRuns: 0,
-    latestRun: null,
-    latestScore: null,
-    cpu: null,
-    memory: null,
-    disks: [],
-    diskTrend: {},
-    criticalFindings: [],
-    changes: { total: 0, unexpected: 0, byKind: {}, recent: [] },
-  };
-}
 
 /**
  * Builds the site report (FR-ANALYSIS-005; headings of the original's site report, section 9.3, filled with real
@@ -289,7 +272,7 @@ function emptyData(name: string): SiteHostData {
  */
 export function buildSiteReportModel(data: SiteReportData, options: SiteReportOptions): SiteReportModel {
   const stored = new Map(data.hosts.map((h) => [h.name, h]));
-  const hosts = options.hosts.map((host) => ({ host, data: stored.get(host.name) ?? emptyData(host.name) }));
+  const hosts = options.hosts.map((host) => ({ host, data: stored.get(host.name) ?? emptyHost(host.name) }));
   const resources = hosts.map(({ host, data: d }) => resourceRow(host, d)).sort(compareRows);
   const byStatus = Object.fromEntries([...BAND_ORDER, 'unreachable', 'unknown'].map((s) => [s, 0])) as Record<SiteHostStatus, number>;
   for (const row of resources) byStatus[row.status] += 1;

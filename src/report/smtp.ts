@@ -44,40 +44,6 @@ export interface EmailSender {
   close(): Promise<void>;
 }
 
-/** The keys of the `email` section that decide the security. */
-export interface SmtpSecurityInput {
-  port: number;
-  /** `email.use_tls`, default true. */
-  use_tls?: boolean;
-  /** `email.allow_insecure`, default false. */
-  allow_insecure?: boolean;
-  /** An explicit choice, when the config has one; `none` still needs allow_insecure. */
-  security?: SmtpSecurity;
-}
-
-/** The security to use, or why the settings are refused (a message naming the key to set). */
-export type SmtpSecurityResult = { security: SmtpSecurity } | { error: string };
-
-/**
- * The rule, in order: an explicit `security` wins; `use_tls: false` means no TLS and is only accepted with
- * `allow_insecure: true`; port 465 means implicit TLS; anything else is STARTTLS, required. Pure, so the config
- * loader can report a refused combination as a config error before any pass runs.
- */
-export function resolveSmtpSecurity(input: SmtpSecurityInput): SmtpSecurityResult {
-  const isInsecureAllowed = input.allow_insecure === true;
-  const refuse = (why: string): SmtpSecurityResult => ({
-    error: `${why}: mail and the SMTP password would cross the network unencrypted; set email.allow_insecure: true to accept that (for a relay on localhost), or enable TLS`,
-  });
-  if (input.security !== undefined) {
-    if (input.security === 'none' && !isInsecureAllowed) return refuse('email.security is none');
-    return { security: input.security };
-  }
-  if (input.use_tls === false) {
-    return isInsecureAllowed ? { security: 'none' } : refuse('email.use_tls is false');
-  }
-  return { security: input.port === 465 ? 'tls' : 'starttls' };
-}
-
 /** Nodemailer transport options for the settings: one pooled connection that the outbox, not nodemailer, retries. */
 export function smtpTransportOptions(settings: SmtpSettings): SMTPPoolOptions & { pool: true } {
   return {

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTimestamp } from './format.js';
+import { writeFileAtomic } from './write-file.js';
 
 const MAX_SLUG_LENGTH = 60;
 
@@ -31,21 +30,5 @@ export function emlPath(emlDir: string, queuedAt: Date, id: number, subject: str
  * the directory. A mail client opens it as the email that would have been sent. Returns the path.
  */
 export async function writeEml(emlDir: string, queuedAt: Date, id: number, subject: string, raw: string): Promise<string> {
-  const target = emlPath(emlDir, queuedAt, id, subject);
-  await mkdir(emlDir, { recursive: true });
-  const temp = join(emlDir, `.${id}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(raw, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  return target;
+  return writeFileAtomic(emlPath(emlDir, queuedAt, id, subject), raw);
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTimestamp } from './format.js';
+import { writeFileAtomic } from './write-file.js';
 
 const MAX_NAME_LENGTH = 100;
 
@@ -27,22 +26,5 @@ export function hostReportPath(reportsDir: string, host: string, generatedAt: Da
  * final name. A reader (or `serve`) sees either no file or the whole report, never a partial one. Returns the path.
  */
 export async function writeHostReport(reportsDir: string, host: string, generatedAt: Date, content: string): Promise<string> {
-  const target = hostReportPath(reportsDir, host, generatedAt);
-  const dir = join(reportsDir, sanitizeHostDirName(host));
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${fileTimestamp(generatedAt)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  return target;
+  return writeFileAtomic(hostReportPath(reportsDir, host, generatedAt), content);
 }

@@ -124,7 +124,8 @@ export interface SiteReportData {
 
 const DAY_MS = 86_400_000;
 
-function emptyHost(name: string, hostId: number): SiteHostData {
+/** A host with nothing stored in the period (hostId -1: not in the store at all). */
+export function emptyHost(name: string, hostId = -1): SiteHostData {
   return {
     name,
     hostId,

@@ -2,7 +2,7 @@ import { buildSiteReportModel } from '../../../src/report/site-report-model.js';
 import { saveHostResult } from '../../../src/store/host-result-repo.js';
 import { syncHosts } from '../../../src/store/hosts-repo.js';
 import { createRun } from '../../../src/store/runs-repo.js';
-import { loadSiteReportData, type SiteHostData } from '../../../src/store/site-report-repo.js';
+import { emptyHost, loadSiteReportData, type SiteHostData } from '../../../src/store/site-report-repo.js';
 import type { Change, Finding, HostAnalysis, HostFacts, HostSnapshot } from '../../../src/types.js';
 import { sampleFacts, sampleHost } from '../../unit/store/sample-data.js';
 import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
@@ -281,21 +281,8 @@ describe.each(await testDialects())('loadSiteReportData on %s', (dialect) => {
   });
 
   it('gives a host without runs an empty entry, and reads nothing without hosts', async () => {
-    expect((await load()).get('idle-01')).toEqual({
-      name: 'idle-01',
-      hostId: ids.get('idle-01'),
-      lastSeen: null,
-      runs: 0,
-      failedRuns: 0,
-      latestRun: null,
-      latestScore: null,
-      cpu: null,
-      memory: null,
-      disks: [],
-      diskTrend: {},
-      criticalFindings: [],
-      changes: { total: 0, unexpected: 0, byKind: {}, recent: [] },
-    });
+    expect((await load()).get('idle-01')).toEqual(emptyHost('idle-01', ids.get('idle-01')));
+    expect(emptyHost('idle-01')).toMatchObject({ runs: 0, latestRun: null, cpu: null, disks: [], changes: { total: 0, recent: [] } });
     const none = await loadSiteReportData(store.db, { hostIds: new Map(), since: SINCE, until: UNTIL });
     expect(none.hosts).toEqual([]);
   });

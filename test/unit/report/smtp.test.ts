@@ -1,4 +1,4 @@
-import { resolveSmtpSecurity, smtpSendError, smtpTransportOptions, type SmtpSettings } from '../../../src/report/smtp.js';
+import { smtpSendError, smtpTransportOptions, type SmtpSettings } from '../../../src/report/smtp.js';
 
 const SETTINGS: SmtpSettings = {
   host: 'mail.example.net',
@@ -10,28 +10,6 @@ const SETTINGS: SmtpSettings = {
   tlsRejectUnauthorized: true,
   timeoutMs: 15_000,
 };
-
-describe('resolveSmtpSecurity', () => {
-  it.each([
-    [{ port: 587 }, 'starttls'],
-    [{ port: 25, use_tls: true }, 'starttls'],
-    [{ port: 465 }, 'tls'],
-    [{ port: 465, use_tls: true }, 'tls'],
-    [{ port: 25, use_tls: false, allow_insecure: true }, 'none'],
-    [{ port: 587, security: 'tls' as const }, 'tls'],
-    [{ port: 25, security: 'none' as const, allow_insecure: true }, 'none'],
-  ])('%j -> %s', (input, security) => {
-    expect(resolveSmtpSecurity(input)).toEqual({ security });
-  });
-
-  it('refuses plain SMTP unless allow_insecure says so, naming the key to set', () => {
-    const refused = resolveSmtpSecurity({ port: 25, use_tls: false });
-    expect(refused).toEqual({ error: expect.stringContaining('email.use_tls is false') });
-    expect(refused).toEqual({ error: expect.stringContaining('email.allow_insecure: true') });
-    expect(resolveSmtpSecurity({ port: 25, security: 'none' })).toEqual({ error: expect.stringContaining('email.security is none') });
-    expect(resolveSmtpSecurity({ port: 25, use_tls: false, allow_insecure: false })).toHaveProperty('error');
-  });
-});
 
 describe('smtpTransportOptions', () => {
   it('STARTTLS is required, never optional', () => {

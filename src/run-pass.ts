@@ -170,7 +170,9 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
 
     // Alerts, then delivery: after every host's own transaction, still under the pass lock (no second pass can
     // deliver the same outbox rows at the same time). Host results are stored whatever happens here.
-    const delivery = await deliverStages(config, deps, { runId, renderer, hosts, results, hostIds });
+    // A host with no stored facts had never been collected: this pass read its logs' whole history.
+    const firstLook = new Set(hosts.filter((h) => !('facts' in (previous.get(h.name)?.baselines ?? {}))).map((h) => h.name));
+    const delivery = await deliverStages(config, deps, { runId, renderer, hosts, results, hostIds, firstLook });
 
     const finishedAt = clock();
     const timedOut = deadline.signal.aborted;
@@ -212,10 +214,10 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
 async function deliverStages(
   config: LoadedConfig,
   deps: PassDeps,
-  pass: { runId: number; renderer: ReturnType<typeof createRenderer>; hosts: readonly ResolvedHost[]; results: readonly HostPassResult[]; hostIds: ReadonlyMap<string, number> },
+  pass: { runId: number; renderer: ReturnType<typeof createRenderer>; hosts: readonly ResolvedHost[]; results: readonly HostPassResult[]; hostIds: ReadonlyMap<string, number>; firstLook: ReadonlySet<string> },
 ): Promise<DeliveryOutcome> {
   const alerts = await storeStep('record the alerts', () =>
-    runAlertStage({ config, store: deps.store, renderer: pass.renderer, runId: pass.runId, now: deps.clock(), hosts: pass.hosts, results: pass.results, hostIds: pass.hostIds }),
+    runAlertStage({ config, store: deps.store, renderer: pass.renderer, runId: pass.runId, now: deps.clock(), hosts: pass.hosts, results: pass.results, hostIds: pass.hostIds, firstLook: pass.firstLook }),
   );
   const reports = await storeStep('queue the reports', () =>
     runReportStage({

@@ -55,6 +55,8 @@ export interface PlanInput {
   host: ResolvedHost;
   result: HostPassResult;
   records: readonly AlertRecord[];
+  /** The first pass that collected the host (see AlertStepInput.firstLook). */
+  firstLook?: boolean;
 }
 
 export const EXCERPT_LINES = 5;
@@ -134,6 +136,7 @@ export function planAlerts(inputs: readonly PlanInput[], now: Date, delivery: De
         analysed: result.status !== 'failed',
         silences: delivery.silences,
         windows: host.maintenanceWindows ?? [],
+        firstLook: input.firstLook === true,
       },
       alerts.policy,
     );

@@ -14,7 +14,8 @@
  *   host resolves nothing. One that comes back within
  *   `flapWindowMs` of resolving continues the old record silently (a flapping service is one alert, not one per flap);
  * - a notification is MUTED, not lost: by `host.unreachable` (every other alert of that host waits: the host being
- *   down is the news), by a silence (category, host or site, until a time), or by a maintenance window. A muted
+ *   down is the news), by a silence (category, host or site, until a time), by a maintenance window, or, for an
+ *   event, by being found on the host's first pass (the existing logs' history). A muted
  *   notification is recorded with its reason and the record stays un-notified, so a condition still open when the
  *   mute ends is notified then; an event of the muted time is not repeated.
  */
@@ -97,7 +98,15 @@ export interface AlertStepInput {
   analysed: boolean;
   silences?: readonly Silence[];
   windows?: readonly MaintenanceWindow[];
+  /**
+   * The first pass that collected this host: its events come from the logs' whole existing history (last month's
+   * brute forces), so they are recorded and reported but not notified. Conditions (a full disk now) still are.
+   */
+  firstLook?: boolean;
 }
+
+/** Why a first pass's events are not notified. */
+export const FIRST_LOOK_REASON = 'first pass over this host: events from the existing logs are reported, not alerted';
 
 export interface AlertStepResult {
   /** Every record after this pass (resolved ones included, for flap detection). */
@@ -123,8 +132,9 @@ export function isCondition(finding: Finding): boolean {
   );
 }
 
-function muteReason(input: AlertStepInput, category: FindingCategory, hostDown: boolean): string | undefined {
+function muteReason(input: AlertStepInput, category: FindingCategory, hostDown: boolean, finding?: Finding): string | undefined {
   if (hostDown && category !== 'host.unreachable') return 'host unreachable';
+  if (input.firstLook && finding && !isCondition(finding) && category !== 'host.unreachable') return FIRST_LOOK_REASON;
   const now = input.now.getTime();
   for (const s of input.silences ?? []) {
     if (Date.parse(s.until) <= now) continue;
@@ -172,7 +182,7 @@ export function stepAlerts(previous: readonly AlertRecord[], input: AlertStepInp
       kind = 'reminder';
     }
     if (kind === null) continue;
-    const mutedBy = muteReason(input, finding.category, hostDown);
+    const mutedBy = muteReason(input, finding.category, hostDown, finding);
     notifications.push({ kind, key: finding.key, category: finding.category, severity: finding.severity, title: finding.title, finding, ...(mutedBy ? { mutedBy } : {}) });
     if (!mutedBy) {
       record.notifiedAt = now;

@@ -31,7 +31,10 @@ export interface PassStageInput {
   hostIds: ReadonlyMap<string, number>;
 }
 
-export type AlertStageInput = PassStageInput;
+export interface AlertStageInput extends PassStageInput {
+  /** Hosts this pass collected for the first time (no stored facts before): their log events are history. */
+  firstLook: ReadonlySet<string>;
+}
 
 /** What the stage did, for the run output. */
 export interface AlertStageResult {
@@ -90,6 +93,7 @@ export async function runAlertStage(input: AlertStageInput): Promise<AlertStageR
     host,
     result: input.results[i] as HostPassResult,
     records: records.get(input.hostIds.get(host.name) as number) ?? [],
+    firstLook: input.firstLook.has(host.name),
   }));
   const plan = planAlerts(plans, now, delivery);
   await withEvidence(plan, store, runId);

@@ -1,6 +1,7 @@
 /**
  * Issue #5 "done when", end to end through runPass with real peers: an SMTP server (STARTTLS + login) and a
  * loopback server speaking Pushover's API. Two simulated hosts of one site (local transport, each its own rootfs):
+ * 0. the first pass over the hosts reads their logs' history: an old brute force is reported, not alerted;
  * 1. a pass with incidents sends ONE grouped alert email and ONE Pushover, and the due host and site reports arrive,
  *    the host reports with their trend charts as inline PNGs that render in Chromium without overflow;
  * 2. a second, quiet pass sends nothing;
@@ -15,6 +16,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { loadConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/collect/create-transport.js';
 import { runPass, type PassDeps } from '../../src/run-pass.js';
+import { FIRST_LOOK_REASON } from '../../src/alert/state-machine.js';
 import { listOutbox } from '../../src/store/outbox-repo.js';
 import type { LoadedConfig } from '../../src/config/types.js';
 import type { PassResult } from '../../src/types.js';
@@ -27,6 +29,18 @@ import { PUSHOVER_TOKEN, PUSHOVER_USER, startPushoverPeer, type PushoverPeer } f
 const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/scenarios');
 const HOUR = 3_600_000;
 const SMTP_LOGIN = { user: 'monitor', pass: 'Sm7p-s3cret!' };
+/** The scenario corpus's auth.log of each simulated host: the baseline first, then the lines its incident adds. */
+const SCENARIO_OF = [
+  ['web-01', 'ssh-bruteforce'],
+  ['db-01', 'ssh-root-login'],
+] as const;
+/** A run of 12 failed root logins from one address (a brute force). */
+function failedLogins(host: string, address: string, minute: string): string {
+  return Array.from({ length: 12 }, (_, i) => `${minute}:${String(10 + i).padStart(2, '0')} ${host} sshd[5${i}]: Failed password for root from ${address} port ${40000 + i} ssh2\n`).join('');
+}
+/** The host reports' daily time: between the first pass (now - 4 h) and the second (now - 3 h), in UTC. */
+const REPORT_AT = new Date(Date.now() - 3.5 * 3_600_000);
+const REPORT_CRON = `${REPORT_AT.getUTCMinutes()} ${REPORT_AT.getUTCHours()} * * *`;
 
 describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover)', () => {
   let work: string;
@@ -52,14 +66,13 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
     // Stub ss/systemctl/df/docker answer for the simulated hosts (as in the scenario corpus).
     process.env.PATH = `${join(SCENARIOS, '_stubs')}:${path ?? '/usr/bin:/bin'}`;
     work = tempDir('dthm-delivery-');
-    for (const [host, scenario] of [
-      ['web-01', 'ssh-bruteforce'],
-      ['db-01', 'ssh-root-login'],
-    ] as const) {
+    for (const [host, scenario] of SCENARIO_OF) {
       cpSync(join(SCENARIOS, '_host'), rootfs(host), { recursive: true });
       mkdirSync(join(rootfs(host), 'var/log'), { recursive: true });
-      writeFileSync(join(rootfs(host), 'var/log/auth.log'), readFileSync(join(SCENARIOS, scenario, 'current/var/log/auth.log')));
+      writeFileSync(join(rootfs(host), 'var/log/auth.log'), readFileSync(join(SCENARIOS, scenario, 'baseline/var/log/auth.log')));
     }
+    // Last week's brute force, already in the log when dthostmon first looks at the host.
+    appendFileSync(join(rootfs('web-01'), 'var/log/auth.log'), failedLogins('web-01', '192.0.2.200', 'Nov 18 03:00'));
     smtp = await startSmtpPeer({ auth: SMTP_LOGIN });
     pushover = await startPushoverPeer();
     store = await openTestStore('sqlite');
@@ -72,6 +85,8 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
         `  outbox_dir: ${JSON.stringify(join(work, 'outbox'))}`,
         '  max_concurrent_hosts: 2',
         '  logs: [/var/log/auth.log]',
+        `  report_frequency: "${REPORT_CRON}"`,
+        `  site_report_frequency: "${REPORT_CRON}"`,
         'email:',
         '  smtp_host: 127.0.0.1',
         `  smtp_port: ${smtp.port}`,
@@ -88,7 +103,7 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
         `  base_url: ${pushover.baseUrl}`,
         'api: {public_url: "https://mon.example.com"}',
         'sites:',
-        '  s01: {site_report_frequency: daily}',
+        '  s01: {}',
         'hosts:',
         ...['web-01', 'db-01'].flatMap((h) => [`  - name: ${h}`, '    site: s01', '    transport: local', `    rootfs: ${JSON.stringify(rootfs(h))}`]),
         '',
@@ -109,7 +124,21 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
     rmSync(work, { recursive: true, force: true });
   });
 
+  it('pass 0 (first look): the existing logs are read and reported, their old brute force is not alerted', async () => {
+    offsetMs = -4 * HOUR;
+    const pass = await runPass(config, deps());
+    expect(pass.hosts.map((h) => h.findings.some((f) => f.key === 'auth.bruteforce:192.0.2.200'))).toEqual([true, false]);
+    expect(pass.delivery?.alertsMuted).toEqual(expect.arrayContaining([{ host: 'web-01', key: 'auth.bruteforce:192.0.2.200', mutedBy: FIRST_LOOK_REASON }]));
+    expect(pass.delivery).toMatchObject({ alertsNotified: 0, queued: 0, sent: 0 });
+    expect(smtp.received).toEqual([]);
+    expect(pushover.requests).toEqual([]);
+  }, 60_000);
+
   it('pass 1 (incidents): one grouped alert email, one Pushover, and the host and site reports', async () => {
+    for (const [host, scenario] of SCENARIO_OF) {
+      const baseline = readFileSync(join(SCENARIOS, scenario, 'baseline/var/log/auth.log'));
+      appendFileSync(join(rootfs(host), 'var/log/auth.log'), readFileSync(join(SCENARIOS, scenario, 'current/var/log/auth.log')).subarray(baseline.length));
+    }
     offsetMs = -3 * HOUR;
     const pass = await runPass(config, deps());
     passes.push(pass);
@@ -176,10 +205,7 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
   it('pass 3 (SMTP down, new incident): Pushover goes out, the email waits; pass 4 (SMTP back) delivers it exactly once', async () => {
     const port = smtp.port;
     await smtp.close();
-    appendFileSync(
-      join(rootfs('db-01'), 'var/log/auth.log'),
-      Array.from({ length: 12 }, (_, i) => `Nov 25 11:0${Math.floor(i / 5)}:${String(10 + i).padStart(2, '0')} db-01 sshd[5${i}]: Failed password for root from 198.51.100.99 port ${40000 + i} ssh2\n`).join(''),
-    );
+    appendFileSync(join(rootfs('db-01'), 'var/log/auth.log'), failedLogins('db-01', '198.51.100.99', 'Nov 25 11:00'));
     offsetMs = -1 * HOUR;
     const pushesBefore = pushover.requests.length;
     const down = await runPass(config, deps());
@@ -207,10 +233,7 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
   }, 120_000);
 
   it('a message refused for good is dead-lettered at once: in the pass result and in the audit log', async () => {
-    appendFileSync(
-      join(rootfs('web-01'), 'var/log/auth.log'),
-      Array.from({ length: 12 }, (_, i) => `Nov 25 12:00:${String(10 + i).padStart(2, '0')} web-01 sshd[7${i}]: Failed password for root from 192.0.2.77 port ${41000 + i} ssh2\n`).join(''),
-    );
+    appendFileSync(join(rootfs('web-01'), 'var/log/auth.log'), failedLogins('web-01', '192.0.2.77', 'Nov 25 12:00'));
     offsetMs = -30 * 60_000;
     const pass = await runPass(revoked, deps());
     expect(pass.delivery?.dead).toEqual([expect.objectContaining({ channel: 'pushover', error: expect.stringMatching(/application token is invalid/) })]);

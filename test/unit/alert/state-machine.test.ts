@@ -1,4 +1,4 @@
-import { DEFAULT_ALERT_POLICY, stepAlerts, type AlertPolicy, type AlertRecord, type AlertStepInput } from '../../../src/alert/state-machine.js';
+import { DEFAULT_ALERT_POLICY, FIRST_LOOK_REASON, stepAlerts, type AlertPolicy, type AlertRecord, type AlertStepInput } from '../../../src/alert/state-machine.js';
 import { resolveWindows } from '../../../src/config/resolve.js';
 import type { Finding, Severity } from '../../../src/types.js';
 
@@ -121,5 +121,15 @@ describe('the alert state machine', () => {
     const frozen = JSON.stringify(first.records);
     stepAlerts(first.records, { host: { name: 'h', site: null }, now: at(1), findings: [], analysed: true });
     expect(JSON.stringify(first.records)).toBe(frozen);
+  });
+
+  it("a host's first pass notifies its conditions but not the events of its existing logs; later events are news", () => {
+    const first = stepAlerts([], { host: { name: 'web-01', site: null }, now: at(0), findings: [DISK(), BRUTE], analysed: true, firstLook: true });
+    expect(first.notifications.map((n) => `${n.kind} ${n.key}${n.mutedBy ? ` [${n.mutedBy}]` : ''}`)).toEqual([
+      'opened disk.usage:/',
+      `opened auth.bruteforce:203.0.113.9 [${FIRST_LOOK_REASON}]`,
+    ]);
+    const later = stepAlerts(first.records, { host: { name: 'web-01', site: null }, now: at(3), findings: [DISK(), BRUTE], analysed: true });
+    expect(later.notifications.map((n) => `${n.kind} ${n.key}`)).toEqual(['opened auth.bruteforce:203.0.113.9']);
   });
 });

@@ -154,6 +154,8 @@ export async function writeAndQueueReport(ctx: ReportContext, report: ProducedRe
       outboxId,
       path,
     });
+    // The original's column, kept current for readers of the hosts table.
+    if (report.kind === 'host') await trx.updateTable('hosts').set({ last_report_sent: report.generatedAt.toISOString() }).where('name', '=', report.scope).execute();
   });
   return { path, outboxId };
 }

@@ -40,6 +40,8 @@ describe('dthostmon report', () => {
     expect(md.stdout).toContain('SSH brute force from 203.0.113.9');
     const json = await runCli(['report', '-c', configPath, '--host', 'self', '--format', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'host', scope: 'self', model: { host: { name: 'self' } } });
+    const globalJson = await runCli(['report', '-c', configPath, '--host', 'self', '--json']);
+    expect(JSON.parse(globalJson.stdout)).toMatchObject({ kind: 'host', scope: 'self' });
     const out = await runCli(['report', '-c', configPath, '--site', 's01', '--format', 'html', '--out', 'site.html'], { cwd: dir });
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('');

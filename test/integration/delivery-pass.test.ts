@@ -178,6 +178,11 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
     expect(fresh).toHaveLength(4);
     expect(pass.delivery).toMatchObject({ alertsNotified: 2, sent: 5, failed: 0, dead: [] });
     expect(pass.delivery?.reports?.map((r) => `${r.kind}:${r.scope}`).sort()).toEqual(['host:db-01', 'host:web-01', 'site:s01']);
+    const hostsRows = await store.db.selectFrom('hosts').select(['name', 'last_report_sent']).orderBy('name').execute();
+    expect(hostsRows.map((h) => [h.name, h.last_report_sent !== null])).toEqual([
+      ['db-01', true],
+      ['web-01', true],
+    ]);
     // The SMTP password never reaches the store.
     expect(JSON.stringify(await listOutbox(store.db))).not.toContain(SMTP_LOGIN.pass);
   }, 90_000);

@@ -61,7 +61,8 @@ export async function report(options: ReportOptions): Promise<number> {
   if (!(REPORT_FORMATS as readonly string[]).includes(options.format)) {
     throw new UsageError(`--format ${JSON.stringify(options.format)}: expected one of ${REPORT_FORMATS.join(', ')}`);
   }
-  const format = options.format as ReportFormat;
+  // The global --json means the JSON report unless a format was asked for.
+  const format = (options.json && options.format === 'md' ? 'json' : options.format) as ReportFormat;
   const sinceMs = options.since !== undefined ? parseSince(options.since) : null;
   const configPath = findConfigPath(options.config, options.io.env, options.io.cwd);
   const config = await loadConfig(configPath, { env: options.io.env });

@@ -80,6 +80,8 @@ export async function run(options: RunOptions): Promise<number> {
     return await runLoaded(options, out, configPath, config);
   } catch (err) {
     if (err instanceof StoreError) await tellAdmins('store', err, config);
+    // A user template that no longer compiles is a config broken by an edit too.
+    else if (err instanceof ConfigError) await tellAdmins('config', err, config);
     throw err;
   }
 }

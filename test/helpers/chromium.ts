@@ -4,7 +4,7 @@
  * at. Under CI=true a missing Chromium fails the tests that use it; elsewhere they are skipped with a message.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -61,6 +61,7 @@ export async function screenshot(html: string, work: string, name: string): Prom
   const file = join(work, `${name}.html`);
   writeFileSync(file, html);
   const png = join(ARTIFACTS, `${name}-${WIDTH}px.png`);
+  mkdirSync(ARTIFACTS, { recursive: true });
   rmSync(png, { force: true });
   await run(CHROMIUM, [...chromiumArgs(join(work, `profile-${name}-shot`), 6000), '--hide-scrollbars', `--screenshot=${png}`, pathToFileURL(file).href], { timeout: 20_000 });
   writeFileSync(join(ARTIFACTS, `${name}.html`), html);

@@ -1,6 +1,7 @@
 import type {
   BandName,
   Change,
+  ContainerInfo,
   FindingCategory,
   HealthStatus,
   HostAnalysis,
@@ -150,17 +151,11 @@ export interface ReportChanges {
   notLoaded: number;
 }
 
-export interface ReportContainer {
-  name: string;
-  image: string;
-  state: string;
-  health: string | null;
-  restartCount: number;
-  exitCode: number | null;
-  startedAt: string | null;
+/** A container as the report shows it: what `docker ps`/`inspect` said, and the status the report gives it. */
+export type ReportContainer = Omit<ContainerInfo, 'id'> & {
   /** ok: running (and healthy); critical: restarting or unhealthy; warning: exited with a failure; info: other. */
   status: 'ok' | 'info' | 'warning' | 'critical';
-}
+};
 
 /** A trend chart: the SVG (inline in saved HTML) and how email refers to its PNG (`cid`). */
 export interface ReportChart {

@@ -19,6 +19,10 @@ import { runDeliveryStage, type SenderOverrides } from './pass/delivery-stage.js
 import { runReportStage } from './pass/report-stage.js';
 import { REPORT_TEMPLATES } from './report/produce.js';
 import type { DeliveryOutcome } from './types.js';
+import { LlmAnalyzer } from './analyze/llm/analyzer.js';
+import { createProviders } from './analyze/llm/providers/index.js';
+import type { OpencodeDeps } from './analyze/llm/providers/opencode.js';
+import { createAiCache } from './store/ai-repo.js';
 import type { Clock, HostPassResult, PassResult, ResolvedHost, TransportFactory } from './types.js';
 
 /** Progress events for the CLI's spinner and `--verbose` lines. */
@@ -49,6 +53,8 @@ export interface PassDeps {
   compactResults?: boolean;
   /** Senders instead of the configured SMTP / Pushover ones (tests). */
   senders?: SenderOverrides;
+  /** What the LLM providers use for HTTP, waits and a started OpenCode server's environment (tests: short backoffs). */
+  llm?: OpencodeDeps;
 }
 
 /**
@@ -114,7 +120,15 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       backoffMs: config.pass.retryBackoffMs,
       sleep: sleepUnlessAborted,
     });
-    const ctx: HostContext = { config, deps, runId, renderer, signal: deadline.signal, connect };
+    // The LLM explains what the rules found; a provider that is down or slow never fails the pass (NR-REL-002).
+    const ai = config.ai.enabled
+      ? new LlmAnalyzer(config.ai, createProviders(config.ai.providers, { ...deps.llm, onNote: deps.llm?.onNote ?? deps.onWarning }), {
+          clock,
+          cache: createAiCache(db),
+          ...(deps.onWarning ? { onNote: deps.onWarning } : {}),
+        })
+      : null;
+    const ctx: HostContext = { config, deps, runId, renderer, signal: deadline.signal, connect, ai, deadlineAt: clock().getTime() + config.pass.passTimeoutMs };
     // A store failure is fatal for the pass (exit 3), but only after every lane has stopped: nothing may still be
     // collecting when the store is closed.
     let fatal: unknown = null;
@@ -162,11 +176,15 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       }
     } finally {
       clearTimeout(timer);
+      // An OpenCode server the pass started is stopped (unless keep_running).
+      await ai?.close();
     }
     if (fatal !== null) {
       await finishRun(db, runId, { finishedAt: clock().toISOString(), status: 'failed', hostsOk: 0, hostsFailed: hosts.length, durationMs: clock().getTime() - startedAt.getTime() }).catch(() => undefined);
       throw fatal instanceof DthostmonError ? fatal : new StoreError(errorMessage(fatal), { cause: fatal });
     }
+
+    noteAiProblems(results, deps);
 
     // Alerts, then delivery: after every host's own transaction, still under the pass lock (no second pass can
     // deliver the same outbox rows at the same time). Host results are stored whatever happens here.
@@ -290,3 +308,12 @@ async function storeStep<T>(what: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
+/** One line for the whole pass when the AI stage could not serve some hosts (not one per host: 500 hosts, one outage). */
+function noteAiProblems(results: readonly HostPassResult[], deps: PassDeps): void {
+  for (const status of ['unavailable', 'skipped'] as const) {
+    const hit = results.filter((r) => r?.ai?.status === status);
+    if (hit.length === 0) continue;
+    const what = status === 'unavailable' ? 'AI unavailable' : 'AI skipped';
+    deps.onWarning?.(`${what} for ${hit.length} of ${results.length} host(s), rules-only results: ${hit[0]?.ai?.reason ?? 'no reason given'}`);
+  }
+}

@@ -691,6 +691,27 @@ export interface HostPassResult {
   logBytesRead: number;
   durationMs: number;
   reportPath: string | null;
+  /** What the AI stage did for this host (absent when AI is off or the host was not analyzed). */
+  ai?: HostAiSummary;
+}
+
+/** The AI stage of one host, for the run output (`--json`) and the CLI summary. */
+export interface HostAiSummary {
+  /** `quiet`: nothing new, no call made. */
+  status: 'ok' | 'cached' | 'unavailable' | 'skipped' | 'quiet';
+  provider: string | null;
+  model: string | null;
+  /** Why skipped or unavailable. */
+  reason: string | null;
+  /** The model's own health view, beside the deterministic score. */
+  llmScore: number | null;
+  findings: number;
+  droppedClaims: number;
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Known cost in USD (calls without a price are left out). */
+  costUsd: number;
 }
 
 /** What the pass delivered (alerts queued, messages sent, dead letters), for the run output. */

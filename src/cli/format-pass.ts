@@ -8,7 +8,8 @@ const safe = (text: string): string => sanitizeText(text);
 
 function counts(h: HostPassResult): string {
   const by = { crit: 0, warn: 0, info: 0 };
-  for (const f of h.findings) by[f.severity] += 1;
+  // The rules' counts (those of the score); AI findings are counted on the AI line.
+  for (const f of h.findings) if (f.category !== 'ai.finding') by[f.severity] += 1;
   return `${by.crit}/${by.warn}/${by.info}`;
 }
 
@@ -78,7 +79,7 @@ export function formatPassSummary(
   // Dead letters are problems even for cron: a message we gave up on is only here and in the outbox table.
   for (const dead of d?.dead ?? []) lines.push(`${c.red('✗')} gave up delivering ${dead.channel} "${safe(dead.subject)}": ${safe(dead.error)}`);
   if (options.quiet) {
-    for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${safe(h.name)}: ${safe(f.title)}`);
+    for (const { h, f } of crit) lines.push(`${c.red('CRIT')} ${safe(h.name)}: ${f.category === 'ai.finding' ? '[AI] ' : ''}${safe(f.title)}`);
     return lines.join('\n');
   }
   const ok = result.hosts.length - failed.length - partial.length;
@@ -94,5 +95,26 @@ export function formatPassSummary(
     if (d.failed > 0) parts.push(`${d.failed} to retry`);
     lines.push(`Delivery: ${parts.join(', ')}.${d.written.length > 0 ? ` Written as email files: ${safe(d.written.join(', '))}` : ''}`);
   }
+  const ai = aiLine(result.hosts);
+  if (ai) lines.push(ai);
   return lines.join('\n');
+}
+
+/** `AI: 2 analyzed (1 from cache), 1 unavailable, 7 quiet; 3 finding(s); 5120 tokens in, 812 out, $0.0012.` */
+export function aiLine(hosts: readonly HostPassResult[]): string | null {
+  const withAi = hosts.filter((h) => h.ai);
+  if (withAi.length === 0) return null;
+  const count = (status: string) => withAi.filter((h) => h.ai?.status === status).length;
+  const analyzed = count('ok') + count('cached');
+  const parts = [`${analyzed} analyzed${count('cached') > 0 ? ` (${count('cached')} from cache)` : ''}`];
+  if (count('unavailable') > 0) parts.push(`${count('unavailable')} unavailable`);
+  if (count('skipped') > 0) parts.push(`${count('skipped')} over budget`);
+  parts.push(`${count('quiet')} quiet`);
+  const sum = (pick: (a: NonNullable<HostPassResult['ai']>) => number) => withAi.reduce((n, h) => n + (h.ai ? pick(h.ai) : 0), 0);
+  const findings = sum((a) => a.findings);
+  const dropped = sum((a) => a.droppedClaims);
+  return (
+    `AI: ${parts.join(', ')}; ${findings} finding(s)${dropped > 0 ? `, ${dropped} uncited claim(s) dropped` : ''}; ` +
+    `${sum((a) => a.tokensIn)} tokens in, ${sum((a) => a.tokensOut)} out, $${sum((a) => a.costUsd).toFixed(4)}.`
+  );
 }

@@ -13,6 +13,7 @@ import { readEnvironment, substituteValue, type Environment } from './env.js';
 import { issuesToProblems, problemAt, sortProblems, type ProblemSource } from './issues.js';
 import { collectSecrets, redactText } from './mask.js';
 import { resolveDeliverySettings } from './delivery.js';
+import { aiHeaderSecrets, aiSecretProblems, resolveAiSettings } from './ai-settings.js';
 import { resolveHosts } from './resolve.js';
 import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
@@ -63,12 +64,17 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   const substitutionErrors: SourceMessage[] = [];
   const substitutionWarnings: SourceMessage[] = [];
   const failedPaths = new Set<string>();
+  // Values that came from `${VAR}`: API keys are accepted only from there.
+  const substitutedPaths = new Set<string>();
 
   const tree = readYamlTree(text, {
     keepNull,
     onScalar: (value, at, offset) => {
       const result = substituteValue(value, environment.env);
-      if (!result.malformed && result.missing.length === 0) return result.hadReference && result.value === '' ? null : result.value;
+      if (!result.malformed && result.missing.length === 0) {
+        if (result.hadReference) substitutedPaths.add(formatPath(at));
+        return result.hadReference && result.value === '' ? null : result.value;
+      }
       const id = formatPath(at);
       failedPaths.add(id);
       const names = [...new Set(result.missing)];
@@ -103,11 +109,13 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     ...substitutionErrors.map(located),
     ...schemaProblems.filter(notAfterFailedSubstitution),
     ...rules.errors.filter(notAfterFailedSubstitution),
+    ...aiSecretProblems(raw, substitutedPaths, (at, message) => problemAt(source, tree.valuePosition(at), at, message)),
   ];
   if (!parsed.success) fail(errors.length > 0 ? errors : schemaProblems);
   if (errors.length > 0) fail(errors);
   const document = parsed.data as NonNullable<typeof parsed.data>;
 
+  const ai = resolveAiSettings(document);
   const warnings = [
     ...environment.warnings,
     ...sortProblems([...tree.warnings.map(located), ...substitutionWarnings.map(located), ...rules.warnings].map(redact)).map(
@@ -122,8 +130,9 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     store: resolveStoreSettings(document.database, dir, homeDir),
     hosts: resolveHosts(document, dir, homeDir),
     delivery: resolveDeliverySettings(document, dir, homeDir),
+    ai,
     warnings,
-    secrets: collectSecrets(document),
+    secrets: [...new Set([...collectSecrets(document), ...aiHeaderSecrets(ai)])].sort((a, b) => b.length - a.length),
   });
 }
 

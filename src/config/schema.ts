@@ -19,13 +19,9 @@ import {
   textList,
 } from './schema-primitives.js';
 import { alertThresholdsSchema } from './schema-thresholds.js';
+import { aiSchema } from './schema-ai.js';
 
-export const DEFAULT_PREFERRED_MODELS = [
-  'grok/grok-beta',
-  'anthropic/claude-3-5-sonnet',
-  'openai/gpt-4',
-  'ollama/llama3.1',
-];
+export { DEFAULT_PREFERRED_MODELS } from './schema-ai.js';
 
 const globalSchema = z
   .strictObject({
@@ -136,21 +132,6 @@ const pushoverSchema = z
     }
   })
   .describe('Pushover push notifications for alerts.');
-
-const opencodeSchema = z
-  .strictObject({
-    host: nonEmptyText().default('localhost').describe('OpenCode server host. Default localhost.'),
-    port: integer(1, 65535).default(4096).describe('OpenCode server port. Default 4096.'),
-    auto_start: boolean().default(true).describe('Start a local OpenCode server when none answers. Default true.'),
-    preferred_models: textList({ splitCommas: false })
-      .default(DEFAULT_PREFERRED_MODELS)
-      .describe('provider/model ids to try, in order.'),
-  })
-  .describe('OpenCode server used for the optional AI analysis.');
-
-const aiSchema = z
-  .strictObject({ opencode: opencodeSchema.prefault({}) })
-  .describe('Optional AI analysis of the findings.');
 
 const sshSchema = z
   .strictObject({

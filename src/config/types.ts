@@ -1,5 +1,6 @@
 import type { ResolvedHost } from '../types.js';
 import type { DeliverySettings } from './delivery.js';
+import type { AiSettings } from './ai-settings.js';
 
 /** How to reach the store, resolved from the `database` section. */
 export type StoreSettings =
@@ -37,6 +38,8 @@ export interface LoadedConfig {
   store: StoreSettings;
   /** Email, Pushover, alert routing, silences and site report schedules. */
   delivery: DeliverySettings;
+  /** The optional LLM analysis: provider chain, budgets, cache, prices. */
+  ai: AiSettings;
   /** Every host in file order, disabled ones included (with `enabled: false`). */
   hosts: ResolvedHost[];
   /** Non-fatal notes (`sites.s02-austin is not a map; treated as empty`), located like errors. */

@@ -13,6 +13,8 @@ import { StoreError, errorMessage } from '../errors.js';
 import { withDeadline, type Fence } from './deadline.js';
 import { failedResult, findHostKeyChange, hostKeyChangedFinding, unreachableSnapshot } from './host-results.js';
 import type { PassDeps } from '../run-pass.js';
+import type { AiOutcome, LlmAnalyzer } from '../analyze/llm/analyzer.js';
+import { loadAiMemory } from '../store/ai-repo.js';
 import type {
   AcceptedHostKey,
   Finding,
@@ -40,7 +42,14 @@ export interface HostContext {
   signal: AbortSignal;
   /** The transport factory with connection retries (`global.retry_attempts`, `retry_backoff`). */
   connect: TransportFactory;
+  /** The AI stage, when `ai` is configured. */
+  ai: LlmAnalyzer | null;
+  /** When the pass deadline fires (epoch ms): AI calls end early enough for the host's own store write. */
+  deadlineAt: number;
 }
+
+/** AI calls stop this long before the pass deadline, so the host's result is still stored. */
+const AI_DEADLINE_MARGIN_MS = 10_000;
 
 /** One host under the pass deadline; when the deadline gives up on it, a failed row is stored instead. */
 export async function runHostUnderDeadline(
@@ -86,9 +95,11 @@ async function runHost(
   const passFindings = unreachable ? [...trustFindings, unreachable] : trustFindings;
   markOpenSince(passFindings, previous, started.toISOString());
 
+  const ai = analysis ? await analyzeWithAi(host, hostId, snapshot, analysis, previous, ctx) : undefined;
+
   let content: string | null = null;
   if (analysis) {
-    const model = buildHostReportModel({ host, snapshot, analysis, previous, generatedAt: deps.clock() });
+    const model = buildHostReportModel({ host, snapshot, analysis, previous, generatedAt: deps.clock(), ...(ai ? { ai } : {}) });
     try {
       content = ctx.renderer.render(HOST_REPORT_TEMPLATE, model);
     } catch (err) {
@@ -118,6 +129,7 @@ async function runHost(
       findings: passFindings,
       ...(analysis?.logTemplates ? { logTemplates: { seen: analysis.logTemplates, known: knownTemplates } } : {}),
       ...(analysis?.logRates ? { logRates: analysis.logRates } : {}),
+      ...(ai ? { ai } : {}),
     }),
   );
 
@@ -143,6 +155,55 @@ async function runHost(
     logBytesRead: snapshot.logSources.reduce((sum, s) => sum + s.bytesRead, 0),
     durationMs: finished.getTime() - started.getTime(),
     reportPath: writtenPath,
+    ...(ai ? { ai: aiSummary(ai) } : {}),
+  };
+}
+
+/**
+ * The AI stage for one analyzed host: its verified findings join the analysis (after the score was computed, so
+ * they never move it). Whatever goes wrong here, the host's rule result stands.
+ */
+async function analyzeWithAi(
+  host: ResolvedHost,
+  hostId: number,
+  snapshot: HostSnapshot,
+  analysis: HostAnalysis,
+  previous: PreviousHostState,
+  ctx: HostContext,
+): Promise<AiOutcome | undefined> {
+  if (!ctx.ai) return undefined;
+  const { deps, config } = ctx;
+  const remainingMs = ctx.deadlineAt - deps.clock().getTime() - AI_DEADLINE_MARGIN_MS;
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.max(0, remainingMs))]);
+  try {
+    const memory = await store(host, () => loadAiMemory(deps.store.db, hostId, deps.clock()));
+    const outcome = await ctx.ai.analyze({ host, facts: snapshot.facts, analysis, memory, secrets: config.secrets, signal });
+    if (outcome.answer && outcome.answer.findings.length > 0) {
+      const findings = outcome.answer.findings.map((f) => ({ ...f, evidence: f.evidence.map((e) => ({ ...e, ...(e.lines ? { lines: [...e.lines] } : {}) })) }));
+      markOpenSince(findings, previous, snapshot.collectedAt);
+      analysis.findings.push(...findings);
+    }
+    return outcome;
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    deps.onWarning?.(`${host.name}: AI analysis failed, rules-only result: ${errorMessage(err)}`);
+    return undefined;
+  }
+}
+
+function aiSummary(ai: AiOutcome): NonNullable<HostPassResult['ai']> {
+  return {
+    status: ai.status,
+    provider: ai.provider,
+    model: ai.model,
+    reason: ai.reason,
+    llmScore: ai.answer?.healthScore ?? null,
+    findings: ai.answer?.findings.length ?? 0,
+    droppedClaims: ai.answer?.droppedClaims ?? 0,
+    calls: ai.calls.length,
+    tokensIn: ai.calls.reduce((n, c) => n + (c.tokensIn ?? 0), 0),
+    tokensOut: ai.calls.reduce((n, c) => n + (c.tokensOut ?? 0), 0),
+    costUsd: ai.calls.reduce((n, c) => n + (c.costUsd ?? 0), 0),
   };
 }
 

@@ -14,6 +14,8 @@ import type { Database, NewHostRunRow } from './schema.js';
 import { saveSourceCursors } from './source-cursors-repo.js';
 import { saveHostKeys } from './host-keys-repo.js';
 import { saveTemplates, type SeenTemplate } from './log-templates-repo.js';
+import { saveAiOutcome } from './ai-repo.js';
+import type { AiOutcome } from '../analyze/llm/analyzer.js';
 
 /** Everything one host produced in one pass. */
 export interface SaveHostResultInput {
@@ -37,6 +39,8 @@ export interface SaveHostResultInput {
   logTemplates?: { seen: readonly SeenTemplate[]; known: ReadonlySet<string> };
   /** The host's log rates after this pass (baseline `log_rates`). */
   logRates?: unknown;
+  /** What the AI stage did (its findings are already in `analysis.findings`). */
+  ai?: AiOutcome;
 }
 
 /** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
@@ -86,6 +90,7 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
         .execute();
     }
     await saveFindingState(trx, input.hostId, findings, input.analysis !== null, snapshot.collectedAt);
+    if (input.ai) await saveAiOutcome(trx, input.ai, { hostRunId, runId: input.runId, hostId: input.hostId, at: input.finishedAt });
     if (snapshot.reachable) {
       await trx.updateTable('hosts').set({ last_seen: snapshot.collectedAt }).where('id', '=', input.hostId).execute();
     }
@@ -109,7 +114,8 @@ function allFindings(input: SaveHostResultInput): Finding[] {
 
 function hostRunRow(input: SaveHostResultInput): NewHostRunRow {
   const { snapshot, analysis } = input;
-  const counts = countBySeverity(allFindings(input));
+  // The counts are the rules' (the score's): AI findings are stored and shown, but do not move them.
+  const counts = countBySeverity(allFindings(input).filter((f) => f.category !== 'ai.finding'));
   const durationMs = Date.parse(input.finishedAt) - Date.parse(input.startedAt);
   return {
     run_id: input.runId,

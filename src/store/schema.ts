@@ -317,6 +317,66 @@ export interface ReportSentTable {
   path: string | null;
 }
 
+/** What the AI stage did for one host in one pass (migration 0007; see src/analyze/llm/). */
+export interface AiAnalysisTable {
+  id: Generated<number>;
+  host_run_id: number;
+  run_id: number;
+  host_id: number;
+  created_at: IsoTimestamp;
+  /** `ok`, `cached`, `unavailable` (every provider failed), `skipped` (a budget). */
+  status: 'ok' | 'cached' | 'unavailable' | 'skipped';
+  /** `new` (something new this pass), `summary` (due), `catch-up` (an earlier pass's kept input). */
+  trigger: 'new' | 'summary' | 'catch-up';
+  /** Why it was skipped or unavailable (the providers' errors), one line. */
+  reason: string | null;
+  provider: string | null;
+  model: string | null;
+  input_hash: string | null;
+  /** Estimated input tokens of the prompt. */
+  input_tokens: number;
+  summary: string | null;
+  /** The model's own health view (0-100), shown beside the deterministic score. */
+  llm_score: number | null;
+  /** JSON array of texts. */
+  recommendations: JsonText;
+  dropped_claims: number;
+  /** JSON digest (redacted) kept for a later pass when no provider answered; null once analyzed or superseded. */
+  pending_input: JsonText | null;
+  /** The ai_analyses row of the pass that analyzed (or superseded) this kept input. */
+  caught_up_by: number | null;
+}
+
+/** One provider call (migration 0007). */
+export interface AiCallTable {
+  id: Generated<number>;
+  run_id: number | null;
+  host_id: number;
+  created_at: IsoTimestamp;
+  provider: string;
+  model: string | null;
+  /** `ok`, `failed` (no answer), `invalid` (an answer that did not verify). */
+  status: 'ok' | 'failed' | 'invalid';
+  error: string | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  /** Estimated USD (provider-reported or tokens x price); null when no price is known. */
+  cost_usd: number | null;
+  duration_ms: number;
+  attempts: number;
+}
+
+/** Verified answers by input hash (migration 0007). */
+export interface AiCacheTable {
+  input_hash: string;
+  provider: string;
+  model: string;
+  /** JSON AiAnswer (redacted, verified). */
+  answer: JsonText;
+  created_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+}
+
 /** Every table of the store, for `Kysely<Database>`. */
 export interface Database {
   hosts: HostTable;
@@ -336,6 +396,9 @@ export interface Database {
   alert_state: AlertStateTable;
   outbox: OutboxTable;
   reports_sent: ReportSentTable;
+  ai_analyses: AiAnalysisTable;
+  ai_calls: AiCallTable;
+  ai_cache: AiCacheTable;
 }
 
 export type HostRow = Selectable<HostTable>;

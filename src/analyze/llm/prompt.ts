@@ -55,7 +55,9 @@ export interface Prompt {
 }
 
 export function buildPrompt(data: DigestData): Prompt {
-  const user = `${INSTRUCTIONS}\n<data>\n${JSON.stringify(data)}\n</data>\n`;
+  // `<` and `>` as JSON escapes: no log line can write a tag (`</data>`) the model might take for the block's end.
+  const block = JSON.stringify(data).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  const user = `${INSTRUCTIONS}\n<data>\n${block}\n</data>\n`;
   const hash = createHash('sha256').update(PROMPT_VERSION).update('\0').update(SYSTEM_PROMPT).update('\0').update(user).digest('hex');
   return { system: SYSTEM_PROMPT, user, hash, estimatedTokens: estimateTokens(SYSTEM_PROMPT) + estimateTokens(user) };
 }

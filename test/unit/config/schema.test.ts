@@ -102,7 +102,7 @@ describe('schema helpers', () => {
   test('allowed keys are found through lists, records and wrappers', () => {
     expect(allowedKeysAt(configSchema, ['hosts', 3])).toEqual(expect.arrayContaining(['name', 'hostname', 'log_paths', 'monitoring']));
     expect(allowedKeysAt(configSchema, ['sites', 'any', 'resource_thresholds'])).toEqual(['health', 'info', 'warning', 'critical']);
-    expect(allowedKeysAt(configSchema, ['ai', 'opencode'])).toEqual(['host', 'port', 'auto_start', 'preferred_models']);
+    expect(allowedKeysAt(configSchema, ['ai', 'opencode'])).toEqual(['host', 'port', 'auto_start', 'preferred_models', 'command', 'password', 'keep_running']);
     expect(allowedKeysAt(configSchema, ['hosts', 'x'])).toEqual([]);
     expect(allowedKeysAt(configSchema, ['global', 'log_level'])).toEqual([]);
   });

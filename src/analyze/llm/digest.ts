@@ -254,7 +254,6 @@ function evidenceLines(f: Finding): string[] {
   return out;
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** Control and bidi characters out (a log line must not reorder or hide text in the prompt); newlines as spaces. */

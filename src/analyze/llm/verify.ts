@@ -155,7 +155,6 @@ function normalizeTitle(title: string): string {
   return title.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ');
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 function stripControls(text: string): string {

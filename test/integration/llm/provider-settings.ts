@@ -1,0 +1,62 @@
+/** Provider settings and request factories for the provider tests, pointed at the fake LLM. */
+import { createServer } from 'node:net';
+import type { LlmRequest, ProviderDeps, ProviderSettings, ProviderType } from '../../../src/analyze/llm/types.js';
+
+export const KEY = 'sk-test-key-0123456789';
+
+export function providerSettings(type: ProviderType, baseUrl: string, over: Partial<ProviderSettings> = {}): ProviderSettings {
+  return {
+    type,
+    name: type,
+    baseUrl,
+    models: ['fake-model'],
+    apiKey: KEY,
+    timeoutMs: 5000,
+    retries: 3,
+    requestsPerMinute: null,
+    jsonMode: 'auto',
+    headers: {},
+    ...over,
+  };
+}
+
+export function llmRequest(over: Partial<LlmRequest> = {}): LlmRequest {
+  return {
+    system: 'You are dthostmon. Answer in JSON.',
+    user: 'Host web1: <data>nothing new</data>',
+    maxOutputTokens: 800,
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
+
+/** Records sleeps and notes instead of waiting, so retry tests take milliseconds. */
+export function recordingDeps(): { sleeps: number[]; notes: string[]; deps: ProviderDeps } {
+  const sleeps: number[] = [];
+  const notes: string[] = [];
+  return {
+    sleeps,
+    notes,
+    deps: { sleep: async (ms) => void sleeps.push(ms), backoffMs: (n) => n * 10, onNote: (m) => void notes.push(m) },
+  };
+}
+
+/** The rejection of `promise` (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+/** A port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

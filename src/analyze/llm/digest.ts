@@ -72,7 +72,7 @@ export interface Digest {
   data: DigestData;
   /** Estimated input tokens of the data block (see estimateTokens). */
   estimatedTokens: number;
-  /** Something new this pass: a finding first reported now (not a collection note) or an unexpected change. */
+  /** Something new this pass worth a call: a warn/crit finding or new error pattern first reported now, or an unexpected change. */
   hasNews: boolean;
   /** Open findings that matter (warn or crit): something for a periodic summary to talk about. */
   hasOpenIssues: boolean;
@@ -211,7 +211,10 @@ export function buildDigest(host: ResolvedHost, facts: HostFacts | null, analysi
     data.omitted[candidate.kind] += 1;
   }
 
-  const hasNews = ruleFindings.some((f) => isNew(f) && !NOT_NEWS.has(f.category)) || patterns.some(isNew) || changes.some((c) => !c.expected);
+  // An info finding alone is not worth a call (one more failed login from the Internet's background noise): it is in
+  // the next call's digest or summary anyway.
+  const worthACall = (f: Finding): boolean => isNew(f) && f.severity !== 'info' && !NOT_NEWS.has(f.category);
+  const hasNews = ruleFindings.some(worthACall) || patterns.some(worthACall) || changes.some((c) => !c.expected);
   const hasOpenIssues = ruleFindings.some((f) => f.severity !== 'info');
   return { data, estimatedTokens: size(), hasNews, hasOpenIssues };
 }

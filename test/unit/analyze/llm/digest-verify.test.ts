@@ -89,12 +89,15 @@ describe('the digest the LLM sees', () => {
     expect(buildPrompt(d.data).estimatedTokens).toBeLessThanOrEqual(2000 + promptOverheadTokens());
   });
 
-  it('a quiet pass has no news; an old warning is an open issue for a periodic summary; a failed log read is not news', () => {
+  it('a quiet pass has no news; an old warning is an open issue for a periodic summary; a failed log read or new info noise is not news', () => {
     const quiet = buildDigest(makeHost(), makeFacts(), analysis([OLD_WARN]), { maxTokens: 4000, redact, passAt: PASS_AT });
     expect(quiet).toMatchObject({ hasNews: false, hasOpenIssues: true });
     const note = finding({ category: 'collect.source_failed', severity: 'info', title: 'Log /var/log/x is missing' });
     expect(buildDigest(makeHost(), null, analysis([note]), { maxTokens: 4000, redact, passAt: PASS_AT })).toMatchObject({ hasNews: false, hasOpenIssues: false });
     expect(buildDigest(makeHost(), null, analysis([], [{ ...CHANGE, expected: true, reason: 'apt upgrade' }]), { maxTokens: 4000, redact, passAt: PASS_AT }).hasNews).toBe(false);
+    // One more failed login from the Internet's background noise (info) is not worth a call on its own.
+    const noise = finding({ category: 'auth.failed_login', severity: 'info', title: '3 failed SSH logins from 203.0.113.50', subject: '203.0.113.50' });
+    expect(buildDigest(makeHost(), null, analysis([noise]), { maxTokens: 4000, redact, passAt: PASS_AT }).hasNews).toBe(false);
   });
 
   it('estimates tokens high rather than low (3.5 characters a token)', () => {

@@ -15,7 +15,8 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 /** Whether a config key holds a secret (`password`, `api_key`, `smtp_auth_password`, `user_key`, ...). */
 export function isSecretKey(key: string): boolean {
   // `ssh.key_passphrase_env` holds the NAME of a variable, not its value: masking it would hide a harmless word.
-  return SECRET_KEY.test(key) && !key.endsWith('_env');
+  // `ai.host_input_tokens` and friends are token COUNTS (budgets), not tokens.
+  return SECRET_KEY.test(key) && !key.endsWith('_env') && !/tokens$/i.test(key);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -85,3 +85,11 @@ ${HOSTS}`;
     expect(ai.providers).toHaveLength(1);
   });
 });
+
+describe('ai settings are not secrets by accident', () => {
+  it('token budgets are counts: not masked, and their numbers are not redacted from output', () => {
+    const config = load('ai:\n  host_input_tokens: 4000\n  max_output_tokens: 1200\n  providers:\n    - {type: ollama, model: llama3.1}\n' + HOSTS);
+    expect(config.secrets).not.toContain('4000');
+    expect(config.secrets).not.toContain('1200');
+  });
+});

@@ -44,7 +44,7 @@ describe('maskSecrets', () => {
     for (const key of ['password', 'smtp_auth_password', 'api_key', 'apikey', 'token', 'api_token', 'user_key', 'secret', 'passphrase', 'private_key']) {
       expect(isSecretKey(key)).toBe(true);
     }
-    for (const key of ['key_path', 'user', 'smtp_auth_user', 'hostname', 'monitoring']) expect(isSecretKey(key)).toBe(false);
+    for (const key of ['key_path', 'user', 'smtp_auth_user', 'hostname', 'monitoring', 'host_input_tokens', 'max_output_tokens']) expect(isSecretKey(key)).toBe(false);
   });
 });
 

@@ -132,7 +132,9 @@ export function planAlerts(inputs: readonly PlanInput[], now: Date, delivery: De
       {
         host: { name: host.name, site: host.site },
         now,
-        findings: result.findings,
+        // AI findings are reported, never alerted: their wording changes from call to call, and the rule findings
+        // they cite are what alerts (docs/ai.md).
+        findings: result.findings.filter((f) => f.category !== 'ai.finding'),
         analysed: result.status !== 'failed',
         silences: delivery.silences,
         windows: host.maintenanceWindows ?? [],

@@ -52,6 +52,13 @@ describe('planAlerts', () => {
     expect(plan.pushover).toEqual([]);
   });
 
+  it('never alerts on AI findings (reported only): the rule findings they cite are what alerts', () => {
+    const ai = finding('ai.finding:security:0123456789ab', 'crit', { ruleId: 'ai:openai', evidence: [{ source: '/var/log/auth.log', lines: ['[F1] brute force'] }] });
+    const plan = planAlerts([input(web, [ai, brute])], NOW, delivery());
+    expect(plan.emails.flatMap((g) => g.items.map((i) => i.key))).toEqual(['auth.bruteforce:203.0.113.9']);
+    expect(plan.states[0]?.records.map((r) => r.key)).toEqual(['auth.bruteforce:203.0.113.9']);
+  });
+
   it('routes by severity: info only to the info list, below min_severity never; SMS and Pushover get crit only', () => {
     const d = delivery('alerts: {min_severity: info, recipients: {crit: [boss@x], info: [log@x], sms: [555@sms.example.com]}}\npushover: {enabled: true, api_token: t, user_key: u}');
     expect(recipientsFor(web, 'crit', d)).toEqual(['boss@x']);

@@ -60,6 +60,15 @@ export function formatSigned(value: unknown): string {
   return value > 0 ? `+${value}` : `${value}`;
 }
 
+/**
+ * US dollars with 4 decimals (`0.0042`): AI calls cost fractions of a cent. No currency sign: the templates name the
+ * unit once in a heading (a `$` per value would pair up as LaTeX math in some Markdown viewers).
+ */
+export function formatUsd(value: unknown): string {
+  if (!isNumber(value)) return NOT_MEASURED;
+  return value.toFixed(4);
+}
+
 /** `2026-11-25 18:42:51 UTC`. */
 export function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;

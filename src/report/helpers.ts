@@ -1,5 +1,5 @@
 import type Handlebars from 'handlebars';
-import { formatBytes, formatDuration, formatPercent, formatSigned, formatSignedBytes } from './format.js';
+import { formatBytes, formatDuration, formatPercent, formatSigned, formatSignedBytes, formatUsd } from './format.js';
 import { codeBlock, codeSpan, escapeMarkdown, toSingleLine } from './markdown.js';
 
 /** Name of the helper every `{{value}}` is routed through (see render.ts). */
@@ -70,6 +70,7 @@ export function registerHelpers(hb: Env, format: TemplateFormat = 'markdown'): v
   hb.registerHelper('percent', (value: unknown) => safe(formatPercent(value)));
   hb.registerHelper('duration', (seconds: unknown) => safe(formatDuration(seconds)));
   hb.registerHelper('signed', (value: unknown) => safe(formatSigned(value)));
+  hb.registerHelper('usd', (value: unknown) => safe(formatUsd(value)));
   hb.registerHelper('code', (value: unknown) => safe(out.code(value === null || value === undefined ? '' : String(value))));
   hb.registerHelper('codeBlock', (value: unknown) => safe(out.block(lines(value))));
   hb.registerHelper('inc', (value: unknown) => Number(value) + 1);

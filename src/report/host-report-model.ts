@@ -1,3 +1,4 @@
+import type { AiOutcome } from '../analyze/llm/analyzer.js';
 import type {
   BandName,
   Change,
@@ -13,6 +14,7 @@ import type {
   Severity,
 } from '../types.js';
 import { formatUtc } from './format.js';
+import { passAi } from './host-report-ai.js';
 import { groupChanges, passDiskGrowth } from './host-report-changes.js';
 import { buildContainers, buildHealth, collectionNotes, hostHeader, logReview, splitFindings, systemOf, toReportFinding, utcOr } from './host-report-sections.js';
 
@@ -63,6 +65,11 @@ export interface ReportFinding {
   occurrences: number;
   /** Period reports: the condition is gone (a later pass no longer reported it). Always false per pass. */
   isResolved: boolean;
+  /**
+   * Claimed by the LLM (category `ai.finding`; `subject` is the model's own category, and each evidence line starts
+   * with the id it cited). Shown with an AI mark; never part of the score or the counts.
+   */
+  ai: boolean;
 }
 
 export interface ReportDisk extends BandedValue {
@@ -170,6 +177,61 @@ export interface ReportChart {
   svg: string;
 }
 
+/** The AI calls of one UTC day (period reports). */
+export interface ReportAiCostDay {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  calls: number;
+  /** Calls that got no answer (they cost nothing known). */
+  failedCalls: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Sum of the known costs, USD. */
+  costUsd: number;
+  /** Answered calls without a price (the model is not in `ai.prices`): the day costs more than `costUsd`. */
+  unpricedCalls: number;
+}
+
+/** What the AI cost over a period: per UTC day, the total and the average per day. */
+export interface ReportAiCost {
+  days: ReportAiCostDay[];
+  totalUsd: number;
+  /** totalUsd over the period's length in days (a period shorter than a day counts as one: no extrapolation). */
+  perDayUsd: number;
+  calls: number;
+  unpricedCalls: number;
+}
+
+/**
+ * The AI section: what the LLM said (its summary, its own view of the health beside the rules' score, its
+ * recommendations), or why it said nothing (`unavailable`: every provider failed; `skipped`: a token budget was
+ * spent). The deterministic score stays the one that counts.
+ */
+export interface ReportAi {
+  /** Of the latest analysis (of the pass, or of the period). */
+  status: 'ok' | 'cached' | 'unavailable' | 'skipped';
+  /** When that latest analysis ran (`YYYY-MM-DD HH:MM:SS UTC`). */
+  statusAt: string;
+  /** Summary paragraphs (blank lines split them); [] when there is no answer to show. */
+  paragraphs: string[];
+  /** The model's own health view (0-100); null when it gave none. Shown beside the rules' score, never instead. */
+  llmScore: number | null;
+  recommendations: string[];
+  provider: string | null;
+  model: string | null;
+  /**
+   * When the summary shown was written (`YYYY-MM-DD HH:MM:SS UTC`); in a period report whose latest analysis got no
+   * answer, the time of the last one that did. Null when there is no summary.
+   */
+  analyzedAt: string | null;
+  /** Why there is no fresh answer (`unavailable`: the providers' errors; `skipped`: the budget), one line; else null. */
+  reason: string | null;
+  /** Claims of the answer shown that were dropped for citing evidence that was not in the input. */
+  droppedClaims: number;
+  /** Period reports: the AI calls of the period (null per pass, or without calls). */
+  cost: ReportAiCost | null;
+}
+
 /** Everything the host report templates show; plain data, no wording (that lives in the templates). */
 export interface HostReportModel {
   /** `pass`: the file written by every pass; `period`: the scheduled or on-demand report from the store. */
@@ -195,7 +257,8 @@ export interface HostReportModel {
     change: number | null;
     reasons: ScoreReason[];
   };
-  counts: { critical: number; warnings: number; info: number };
+  /** The rules' findings by severity (those the score is built from); `ai`: the LLM's findings, listed apart. */
+  counts: { critical: number; warnings: number; info: number; ai: number };
   critical: ReportFinding[];
   warnings: ReportFinding[];
   /** Info findings, except collection failures (those are the collection notes). */
@@ -207,8 +270,8 @@ export interface HostReportModel {
   logSources: ReportLogSource[];
   docker: { containers: ReportContainer[]; running: number } | null;
   collectionNotes: Array<{ source: string; message: string }>;
-  /** The AI summary, when an LLM wrote one, in paragraphs. */
-  ai: { paragraphs: string[] } | null;
+  /** The AI section; null when the LLM was not asked (not configured, or nothing new: a quiet host costs nothing). */
+  ai: ReportAi | null;
 }
 
 export interface HostReportInput {
@@ -217,13 +280,16 @@ export interface HostReportInput {
   analysis: HostAnalysis;
   previous: PreviousHostState;
   generatedAt: Date;
+  /** What the AI stage did this pass (its findings are already in `analysis.findings`); absent or quiet: no section. */
+  ai?: AiOutcome | null;
 }
 
 /**
  * Builds the data of the per-pass host report (the file every pass writes) from the snapshot and its analysis:
  * header, score and its change since the last pass with reasons, critical issues, system health with bands,
- * changes grouped by area, warnings, log review per source, docker containers, collection notes, non-critical items.
- * Period-only parts (trend charts, period statistics) stay empty. Pure. Evidence is already redacted by analysis.
+ * changes grouped by area, warnings, log review per source, docker containers, collection notes, non-critical items,
+ * and the AI section when the AI stage looked at the host. Period-only parts (trend charts, period statistics, AI
+ * cost) stay empty. Pure. Evidence is already redacted by analysis.
  */
 export function buildHostReportModel(input: HostReportInput): HostReportModel {
   const { host, snapshot, analysis, previous, generatedAt } = input;
@@ -261,6 +327,6 @@ export function buildHostReportModel(input: HostReportInput): HostReportModel {
     ),
     docker: buildContainers(facts?.containers),
     collectionNotes: collectionNotes(findings),
-    ai: null,
+    ai: passAi(input.ai, generated),
   };
 }

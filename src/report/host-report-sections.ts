@@ -75,15 +75,25 @@ export function toReportFinding(f: Finding, generatedAt: string): ReportFinding 
     lastSeen: null,
     occurrences: 1,
     isResolved: false,
+    ai: isAiFinding(f),
   };
 }
 
-/** Findings by severity; collection failures are the collection notes, not non-critical items. */
+/** A finding the LLM claimed (verify.ts), not a rule's. */
+export function isAiFinding(f: { category: string }): boolean {
+  return f.category === 'ai.finding';
+}
+
+/**
+ * Findings by severity; collection failures are the collection notes, not non-critical items. AI findings are listed
+ * with the others (marked), but counted apart: the counts beside the score are the rules' (those it is built from).
+ */
 export function splitFindings(findings: readonly ReportFinding[]): Pick<HostReportModel, 'counts' | 'critical' | 'warnings' | 'nonCritical'> {
   const of = (severity: Severity): ReportFinding[] => findings.filter((f) => f.severity === severity);
+  const rules = (severity: Severity): number => of(severity).filter((f) => !f.ai).length;
   const info = of('info');
   return {
-    counts: { critical: of('crit').length, warnings: of('warn').length, info: info.length },
+    counts: { critical: rules('crit'), warnings: rules('warn'), info: rules('info'), ai: findings.filter((f) => f.ai).length },
     critical: of('crit'),
     warnings: of('warn'),
     nonCritical: info.filter((f) => f.category !== 'collect.source_failed'),
@@ -163,13 +173,13 @@ export function buildHealth(facts: HostFacts, thresholds: ResourceThresholds, as
 }
 
 /**
- * One entry per log source: what was read, how many findings cite it, its most severe findings and the messages it
- * never logged before.
+ * One entry per log source: what was read, how many rule findings cite it, its most severe findings and the messages
+ * it never logged before. (The LLM's findings cite lines too; they are listed, marked, with the other findings.)
  */
 export function logReview(sources: ReadonlyArray<LogSourceResult & { passes: number }>, findings: readonly ReportFinding[]): ReportLogSource[] {
   const bySource = new Map<string, ReportFinding[]>();
   for (const f of findings) {
-    if (f.category === 'collect.source_failed') continue;
+    if (f.category === 'collect.source_failed' || f.ai) continue;
     for (const source of new Set(f.evidence.map((e) => e.source))) {
       const list = bySource.get(source) ?? [];
       list.push(f);

@@ -1,8 +1,8 @@
 /**
  * The host report of a period (scheduled, or `dthostmon report --host H --since 24h`), built from what the store
  * holds about the host. Same model, and so the same templates, as the per-pass report; the period adds statistics
- * per resource, trend charts, changes and findings over every pass of the period, and the score change since the
- * last report. Pure.
+ * per resource, trend charts, changes and findings over every pass of the period, the score change since the
+ * last report, and what the AI said and cost in the period. Pure.
  */
 import { largestDirs } from '../collect/du-compare.js';
 import { formatBytes } from '../collect/format-bytes.js';
@@ -12,6 +12,7 @@ import type { HostReportData, MetricSeries, PeriodFinding, ReportItemState } fro
 import type { LogSourceResult, ResolvedHost } from '../types.js';
 import { lineChartSvg, type ChartSeries } from './charts.js';
 import { formatUtc } from './format.js';
+import { periodAi } from './host-report-ai.js';
 import type { HostReportModel, PeriodStats, ReportChart, ReportDiskGrowth, ReportFinding } from './host-report-model.js';
 import { duDirectories, groupChanges } from './host-report-changes.js';
 import {
@@ -19,6 +20,7 @@ import {
   buildHealth,
   collectionNotes,
   hostHeader,
+  isAiFinding,
   logReview,
   periodStats,
   splitFindings,
@@ -36,8 +38,6 @@ export interface PeriodHostReportOptions {
   previousReport: { score: number | null; generatedAt: string } | null;
   /** How the HTML shows the charts; report-email.ts renders both anyway. */
   media: 'email' | 'file';
-  /** The AI summary of the period, when an LLM wrote one. */
-  aiSummary?: string | null;
 }
 
 /** Chart size in CSS pixels: fits the 600 px email column with its padding. */
@@ -62,7 +62,8 @@ function pointsOf(series: MetricSeries | undefined): Point[] {
  * Builds the period host report model from the store's data (see loadHostReportData). Findings are one per key over
  * the period (events summed, first and last seen, still open or resolved by now, per finding_state); the health
  * section shows the latest facts with the period's mean and peak; disk growth is measured over the period from the
- * metrics, with the directories a du found behind it.
+ * metrics, with the directories a du found behind it; the AI section shows the latest analysis of the period, the
+ * last answered summary and the calls' cost per day.
  */
 export function buildPeriodHostReportModel(data: HostReportData, options: PeriodHostReportOptions): HostReportModel {
   const { host } = options;
@@ -130,17 +131,8 @@ export function buildPeriodHostReportModel(data: HostReportData, options: Period
     logSources: logReview(periodLogSources(data), findings),
     docker: buildContainers(facts?.containers),
     collectionNotes: collectionNotes(findings.filter((f) => !f.isResolved)),
-    ai: aiParagraphs(options.aiSummary),
+    ai: periodAi(data.ai, untilMs - sinceMs, generated),
   };
-}
-
-/** The AI summary in paragraphs (blank lines separate them); null when there is none. */
-function aiParagraphs(summary: string | null | undefined): HostReportModel['ai'] {
-  const paragraphs = (summary ?? '')
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s+/g, ' ').trim())
-    .filter((p) => p !== '');
-  return paragraphs.length > 0 ? { paragraphs } : null;
 }
 
 /**
@@ -169,6 +161,7 @@ function periodFindings(rows: readonly PeriodFinding[], items: readonly ReportIt
       lastSeen: utcOr(row.lastSeen, generated),
       occurrences: row.occurrences,
       isResolved: !item,
+      ai: isAiFinding(row),
     };
   };
   const stale = [...open.values()]
@@ -189,6 +182,7 @@ function periodFindings(rows: readonly PeriodFinding[], items: readonly ReportIt
         lastSeen: utcOr(i.lastSeen, i.lastSeen),
         occurrences: 0,
         isResolved: false,
+        ai: isAiFinding(i),
       }),
     );
   const all = [...rows.map(view), ...stale];

@@ -4,6 +4,7 @@ import { emptyHost, type SiteCriticalFinding, type SiteDisk, type SiteHostData, 
 import type { BandName, HealthStatus, ResolvedHost } from '../types.js';
 import { availFromPercent, projectDiskFull } from './disk-projection.js';
 import { formatUtc } from './format.js';
+import { isAiFinding } from './host-report-sections.js';
 
 /**
  * A host's status in the site report: the band of its highest resource value, `unreachable` when its latest pass of
@@ -33,6 +34,17 @@ export interface SiteResourceRow {
   /** Passes of the period. */
   runs: number;
   failedRuns: number;
+  /** The host's AI calls of the period (null: none); `perDayUsd` over the period's length in days. */
+  ai: SiteAiCostFigure | null;
+}
+
+/** AI calls over the period and what they cost per day (a period shorter than a day counts as one). */
+export interface SiteAiCostFigure {
+  calls: number;
+  totalUsd: number;
+  perDayUsd: number;
+  /** Answered calls without a price: the real cost is higher than shown. */
+  unpricedCalls: number;
 }
 
 /** A critical finding of the period, once per key (a condition that lasted 24 passes is one item). */
@@ -46,6 +58,8 @@ export interface SiteCriticalItem {
   lastSeen: string;
   /** Still reported by the host's latest pass of the period. */
   isOpen: boolean;
+  /** Claimed by the LLM (`ai.finding`), marked as AI. */
+  ai: boolean;
 }
 
 /** A host under "systems with recent changes": how many, of which kinds, and the latest few. */
@@ -110,6 +124,7 @@ export interface SiteReportModel {
     averageScoreChange: number | null;
   };
   critical: Array<{ host: string; items: SiteCriticalItem[]; more: number }>;
+  /** The rules' critical items (the LLM's are listed, marked, but not counted: the subject's count is the rules'). */
   criticalCount: number;
   changes: { hosts: SiteChangeHost[]; moreHosts: number };
   resources: SiteResourceRow[];
@@ -117,6 +132,8 @@ export interface SiteReportModel {
   unreachable: SiteResourceRow[];
   storage: SiteStorageItem[];
   scores: SiteScore[];
+  /** The site's AI calls of the period; null when no host had any (the templates then show no AI column). */
+  aiCost: (SiteAiCostFigure & { hosts: number }) | null;
 }
 
 /** What the model needs besides the stored data: the site's configured hosts, the clock and the previous report. */
@@ -136,6 +153,9 @@ export const MAX_CRITICAL_PER_HOST = 10;
 const RECENT_SHOWN = 3;
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
+/** Cost sums without binary-fraction noise in the JSON model; the templates print 4 decimals. */
+const roundUsd = (usd: number): number => Math.round(usd * 1e6) / 1e6;
+const DAY_MS = 86_400_000;
 const SEVERITY: Record<SiteHostStatus, number> = { unreachable: 5, critical: 4, warning: 3, info: 2, health: 1, unknown: 0 };
 const byName = <T extends { host: string }>(a: T, b: T): number => a.host.localeCompare(b.host);
 
@@ -154,7 +174,13 @@ function fullest(disks: readonly SiteDisk[]): SiteDisk | null {
   return disks.reduce<SiteDisk | null>((best, d) => (!best || d.usedPercent > best.usedPercent ? d : best), null);
 }
 
-function resourceRow(host: ResolvedHost, data: SiteHostData): SiteResourceRow {
+/** Calls and cost over the period, per day of it; `days` is at least 1 (a short period is not extrapolated). */
+function aiFigure(cost: { calls: number; costUsd: number; unpricedCalls: number }, days: number): SiteAiCostFigure {
+  const totalUsd = roundUsd(cost.costUsd);
+  return { calls: cost.calls, totalUsd, perDayUsd: roundUsd(totalUsd / days), unpricedCalls: cost.unpricedCalls };
+}
+
+function resourceRow(host: ResolvedHost, data: SiteHostData, periodDays: number): SiteResourceRow {
   const disk = fullest(realDisks(data.disks));
   const values = [data.cpu?.averagePercent, data.memory?.averagePercent, disk?.usedPercent].filter((v): v is number => v !== undefined);
   let status: SiteHostStatus;
@@ -172,6 +198,8 @@ function resourceRow(host: ResolvedHost, data: SiteHostData): SiteResourceRow {
     error: isUnreachable ? (data.latestRun?.error ?? null) : null,
     runs: data.runs,
     failedRuns: data.failedRuns,
+    // Data serialized before the AI stage existed has no aiCost.
+    ai: data.aiCost ? aiFigure(data.aiCost, periodDays) : null,
   };
 }
 
@@ -191,6 +219,7 @@ function criticalItem(f: SiteCriticalFinding): SiteCriticalItem {
     firstSeen: formatUtc(new Date(f.firstSeen)),
     lastSeen: formatUtc(new Date(f.lastSeen)),
     isOpen: f.isInLatestRun,
+    ai: isAiFinding(f),
   };
 }
 
@@ -267,13 +296,14 @@ function average(values: readonly number[]): number | null {
  * Builds the site report (FR-ANALYSIS-005; headings of the original's site report, section 9.3, filled with real
  * data): critical items across the site, status counts and averages, the hosts with the most changes, a resource
  * table by each host's own bands, storage highlights with days-to-full from the trend, and scores with their change
- * since the previous report. An unreachable host keeps its status and last-seen time; nothing unmeasured counts as
- * 0. Pure.
+ * since the previous report, and each host's AI cost per day when the LLM was called in the period. An unreachable
+ * host keeps its status and last-seen time; nothing unmeasured counts as 0. Pure.
  */
 export function buildSiteReportModel(data: SiteReportData, options: SiteReportOptions): SiteReportModel {
   const stored = new Map(data.hosts.map((h) => [h.name, h]));
   const hosts = options.hosts.map((host) => ({ host, data: stored.get(host.name) ?? emptyHost(host.name) }));
-  const resources = hosts.map(({ host, data: d }) => resourceRow(host, d)).sort(compareRows);
+  const periodDays = Math.max(1, (Date.parse(data.until) - options.since.getTime()) / DAY_MS);
+  const resources = hosts.map(({ host, data: d }) => resourceRow(host, d, periodDays)).sort(compareRows);
   const byStatus = Object.fromEntries([...BAND_ORDER, 'unreachable', 'unknown'].map((s) => [s, 0])) as Record<SiteHostStatus, number>;
   for (const row of resources) byStatus[row.status] += 1;
   const measured = hosts.filter(({ data: d }) => d.cpu || d.memory);
@@ -314,13 +344,22 @@ export function buildSiteReportModel(data: SiteReportData, options: SiteReportOp
           : null,
     },
     critical,
-    criticalCount: critical.reduce((sum, h) => sum + h.items.length + h.more, 0),
+    criticalCount: hosts.reduce((sum, { data: d }) => sum + d.criticalFindings.filter((f) => !isAiFinding(f)).length, 0),
     changes: { hosts: changed.slice(0, MAX_CHANGE_HOSTS), moreHosts: Math.max(0, changed.length - MAX_CHANGE_HOSTS) },
     resources,
     unreachable: resources.filter((r) => r.status === 'unreachable'),
     storage: hosts.flatMap(({ host, data: d }) => storageItems(host, d)).sort(compareStorage),
     scores,
+    aiCost: siteAiCost(resources, periodDays),
   };
+}
+
+/** The site's AI calls summed over its hosts; null when none had any. */
+function siteAiCost(rows: readonly SiteResourceRow[], periodDays: number): SiteReportModel['aiCost'] {
+  const called = rows.flatMap((r) => (r.ai ? [r.ai] : []));
+  if (called.length === 0) return null;
+  const sum = (pick: (a: SiteAiCostFigure) => number): number => called.reduce((total, a) => total + pick(a), 0);
+  return { hosts: called.length, ...aiFigure({ calls: sum((a) => a.calls), costUsd: sum((a) => a.totalUsd), unpricedCalls: sum((a) => a.unpricedCalls) }, periodDays) };
 }
 
 /**

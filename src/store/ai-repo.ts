@@ -182,14 +182,25 @@ export interface AiAnalysisRow {
   droppedClaims: number;
 }
 
-/** The newest AI analysis of a host in [from, to), or null. */
-export async function latestAiAnalysis(db: Kysely<Database>, hostId: number, from: string, to: string): Promise<AiAnalysisRow | null> {
-  const row = await db
+/**
+ * The newest AI analysis of a host in [from, to), or null. `answeredOnly`: the newest one with an answer (`ok` or
+ * `cached`), for the summary a report still shows when the latest analysis found every provider down.
+ */
+export async function latestAiAnalysis(
+  db: Kysely<Database>,
+  hostId: number,
+  from: string,
+  to: string,
+  options: { answeredOnly?: boolean } = {},
+): Promise<AiAnalysisRow | null> {
+  let query = db
     .selectFrom('ai_analyses')
     .selectAll()
     .where('host_id', '=', hostId)
     .where('created_at', '>=', from)
-    .where('created_at', '<', to)
+    .where('created_at', '<', to);
+  if (options.answeredOnly) query = query.where('status', 'in', ['ok', 'cached']);
+  const row = await query
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)

@@ -11,6 +11,7 @@ import type {
   ScoreReason,
   Severity,
 } from '../types.js';
+import { aiCostByDay, latestAiAnalysis, type AiAnalysisRow, type AiCostDay } from './ai-repo.js';
 import { chunk } from './chunk.js';
 import type { Database } from './schema.js';
 
@@ -82,6 +83,19 @@ export interface ReportItemState {
   resolvedAt: string | null;
 }
 
+/** What the AI stage did for the host in the period (see loadHostReportData). */
+export interface HostReportAiData {
+  /** The latest analysis of the period (any status); null when the LLM never looked at the host in it. */
+  latest: AiAnalysisRow | null;
+  /**
+   * The latest analysis with an answer (`ok`/`cached`) up to the end of the period, looking back as far as the trend
+   * window: the summary a report still shows, with its time, when the latest analysis got none.
+   */
+  answered: AiAnalysisRow | null;
+  /** The AI calls of the period per UTC day, oldest first. */
+  cost: AiCostDay[];
+}
+
 /** Everything a period host report shows, read from the store. Plain data; the report model is built from it. */
 export interface HostReportData {
   hostId: number;
@@ -107,6 +121,7 @@ export interface HostReportData {
   items: ReportItemState[];
   /** The last du of each mount (`du:<mount>` baselines), for the directories behind disk growth. */
   du: Record<string, DuBaseline>;
+  ai: HostReportAiData;
 }
 
 /** Days of trend the report charts show by default (the issue's "default 30 days"). */
@@ -125,12 +140,13 @@ const IDS_PER_STATEMENT = 500;
 const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
 
 /**
- * Reads what a host report covering a period needs, in nine indexed queries whatever the period's length: the host
+ * Reads what a host report covering a period needs, in twelve indexed queries whatever the period's length: the host
  * runs of the period (host_runs host_id+started_at), the latest facts, findings grouped by key in the database
  * (findings host_id+created_at) and then only the latest row of each key with its evidence, the changes
  * (changes host_id+detected_at), the trend metrics (metrics host_id+name+collected_at), the open and just resolved
- * items (finding_state), and the du baselines. The period is `(since, until]`: a report generated at `since` showed
- * what came before. Works the same on SQLite and PostgreSQL.
+ * items (finding_state), the du baselines, and the AI stage's latest and latest answered analyses and calls
+ * (ai_analyses and ai_calls host_id+created_at). The period is `(since, until]`: a report generated at `since`
+ * showed what came before. Works the same on SQLite and PostgreSQL.
  */
 export async function loadHostReportData(db: Kysely<Database>, query: HostReportQuery): Promise<HostReportData> {
   const since = query.since.toISOString();
@@ -138,7 +154,7 @@ export async function loadHostReportData(db: Kysely<Database>, query: HostReport
   const trendSince = query.trendSince.toISOString();
   const metricsFrom = since < trendSince ? since : trendSince;
   const { hostId } = query;
-  const [runRows, factsRow, findings, changes, metrics, items, du] = await Promise.all([
+  const [runRows, factsRow, findings, changes, metrics, items, du, ai] = await Promise.all([
     db
       .selectFrom('host_runs')
       .select(['id', 'started_at', 'status', 'error', 'score', 'health', 'reasons', 'log_sources'])
@@ -171,6 +187,7 @@ export async function loadHostReportData(db: Kysely<Database>, query: HostReport
       .orderBy('key')
       .execute(),
     db.selectFrom('baselines').select(['kind', 'data']).where('host_id', '=', hostId).where('kind', 'like', 'du:%').execute(),
+    loadPeriodAi(db, hostId, { since: query.since, until: query.until, answeredFrom: metricsFrom }),
   ]);
   const runs = runRows.map((row) => ({
     id: row.id,
@@ -210,7 +227,24 @@ export async function loadHostReportData(db: Kysely<Database>, query: HostReport
         return baseline ? [[row.kind.slice('du:'.length), baseline] as const] : [];
       }),
     ),
+    ai,
   };
+}
+
+/**
+ * The AI stage's part of the period. The AI queries take `[from, to)`; one millisecond later on both ends makes that
+ * the report's `(since, until]` (every stored time is an ISO string with milliseconds).
+ */
+async function loadPeriodAi(db: Kysely<Database>, hostId: number, period: { since: Date; until: Date; answeredFrom: string }): Promise<HostReportAiData> {
+  const after = (iso: string | Date): string => new Date(new Date(iso).getTime() + 1).toISOString();
+  const from = after(period.since);
+  const to = after(period.until);
+  const [latest, answered, cost] = await Promise.all([
+    latestAiAnalysis(db, hostId, from, to),
+    latestAiAnalysis(db, hostId, after(period.answeredFrom), to, { answeredOnly: true }),
+    aiCostByDay(db, hostId, from, to),
+  ]);
+  return { latest, answered, cost };
 }
 
 /** Findings grouped by key in the database, then the latest row of each key fetched by id (with its evidence). */

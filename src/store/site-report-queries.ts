@@ -225,3 +225,25 @@ export function recentChangeRows(db: Kysely<Database>, { ids, since, until }: Ra
     .execute();
 }
 
+
+/**
+ * Each host's AI calls of the period (ai_calls host_id+created_at): how many, the sum of the known costs, and the
+ * answered calls without a price. A host the LLM never called has no row.
+ */
+export function aiCostRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  return db
+    .selectFrom('ai_calls')
+    .select((eb) => [
+      'host_id',
+      eb.fn.countAll<number | string>().as('calls'),
+      eb.fn.sum<number | string | null>('cost_usd').as('cost_usd'),
+      eb.fn
+        .sum<number | string>(eb.case().when(eb.and([eb('cost_usd', 'is', null), eb('status', '!=', 'failed')])).then(1).else(0).end())
+        .as('unpriced'),
+    ])
+    .where('host_id', 'in', ids)
+    .where('created_at', '>=', since)
+    .where('created_at', '<=', until)
+    .groupBy('host_id')
+    .execute();
+}

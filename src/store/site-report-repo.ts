@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { HealthStatus, HostRunStatus } from '../types.js';
 import type { Database } from './schema.js';
 import {
+  aiCostRows,
   averageRows,
   changeCountRows,
   criticalFindingRows,
@@ -110,6 +111,17 @@ export interface SiteHostData {
     /** The most recent changes, unexpected first (at most RECENT_CHANGES_PER_HOST). */
     recent: SiteChange[];
   };
+  /** The host's AI calls of the period; null when the LLM was never called for it. */
+  aiCost: SiteAiCost | null;
+}
+
+/** A host's AI calls over the period. */
+export interface SiteAiCost {
+  calls: number;
+  /** Sum of the known costs, USD. */
+  costUsd: number;
+  /** Answered calls without a price (no `ai.prices` entry for the model): the host cost more than `costUsd`. */
+  unpricedCalls: number;
 }
 
 /** The stored data of one site report, as loadSiteReportData reads it (plain data: JSON-serializable). */
@@ -140,14 +152,15 @@ export function emptyHost(name: string, hostId = -1): SiteHostData {
     diskTrend: {},
     criticalFindings: [],
     changes: { total: 0, unexpected: 0, byKind: {}, recent: [] },
+    aiCost: null,
   };
 }
 
 /**
- * Reads the data of one site report in nine queries, whatever the number of hosts: per host the run summary and
+ * Reads the data of one site report in ten queries, whatever the number of hosts: per host the run summary and
  * last time seen, the latest run and latest score of the period, CPU and memory averages, the disks of the latest
- * collection, an hourly disk trend, the critical findings (one per key) and the changes (counts by kind, the most
- * recent few). Timestamps are ISO text, so the period bounds compare as text on both dialects.
+ * collection, an hourly disk trend, the critical findings (one per key), the changes (counts by kind, the most
+ * recent few) and the AI calls' cost. Timestamps are ISO text, so the period bounds compare as text on both dialects.
  */
 export async function loadSiteReportData(db: Kysely<Database>, query: SiteReportQuery): Promise<SiteReportData> {
   const since = query.since.toISOString();
@@ -159,7 +172,7 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
   const ids = [...byId.keys()];
   if (ids.length === 0) return data;
   const range = { ids, since, until };
-  const [summaries, latestRuns, latestScores, averages, disks, trend, findings, changeCounts, recent] = await Promise.all([
+  const [summaries, latestRuns, latestScores, averages, disks, trend, findings, changeCounts, recent, aiCosts] = await Promise.all([
     runSummaries(db, range),
     latestRunRows(db, range),
     latestScoreRows(db, range),
@@ -169,6 +182,7 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
     criticalFindingRows(db, range),
     changeCountRows(db, range),
     recentChangeRows(db, range),
+    aiCostRows(db, range),
   ]);
   const host = (id: number): SiteHostData => byId.get(id) as SiteHostData;
   for (const row of summaries) {
@@ -229,6 +243,9 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
       reason: row.reason,
       detectedAt: row.detected_at,
     });
+  }
+  for (const row of aiCosts) {
+    host(row.host_id).aiCost = { calls: Number(row.calls), costUsd: Number(row.cost_usd ?? 0), unpricedCalls: Number(row.unpriced) };
   }
   return data;
 }

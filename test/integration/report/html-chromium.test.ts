@@ -10,7 +10,7 @@ import { alertMessageModel, renderAlertEmail } from '../../../src/alert/messages
 import type { AlertItem } from '../../../src/alert/plan.js';
 import { hostileModel } from '../../unit/report/site-report-sample.js';
 import { loadSnapshotFixture, makeHost, NO_PREVIOUS } from '../../unit/analyze/helpers.js';
-import { GENERATED_AT, HOSTILE, SINCE, sampleFindings, sampleReportData, sampleReportHost } from '../../unit/report/host-report-sample.js';
+import { GENERATED_AT, HOSTILE, SINCE, sampleAiAnalysis, sampleAiData, sampleFindings, sampleReportData, sampleReportHost } from '../../unit/report/host-report-sample.js';
 
 /**
  * The HTML reports in a real browser (headless Chromium, Debian's `chromium`) at 600 px, the width email clients give
@@ -32,18 +32,42 @@ function outputs(): Record<string, string> {
   const findings = sampleFindings();
   // A long unbreakable log line and hostile text: they must wrap, not widen the page.
   findings[3]!.evidence = [{ source: '/var/log/syslog', lines: [`${'x'.repeat(1500)} ${HOSTILE}`, `/var/lib/${'very-long-directory-name-'.repeat(20)}`] }];
-  const period = buildPeriodHostReportModel(sampleReportData({ findings }), {
+  // The AI section at its fullest: every provider down at the latest pass (a long error), the last summary with long
+  // recommendations, dropped claims, and a cost table with failed and unpriced calls; the AI finding with its badge.
+  const ai = sampleAiData({
+    latest: sampleAiAnalysis({ createdAt: '2026-11-25T17:30:07.000Z', status: 'unavailable', reason: `openai: ${'HTTP 503 Service Unavailable; '.repeat(12)}${HOSTILE}`, summary: null, llmScore: null, recommendations: [] }),
+    answered: sampleAiAnalysis({ droppedClaims: 3, recommendations: [`Rotate ${'x'.repeat(400)}`, 'Free space on / before it fills.'] }),
+  });
+  const period = buildPeriodHostReportModel(sampleReportData({ findings, ai }), {
     host: sampleReportHost(),
     generatedAt: GENERATED_AT,
     since: SINCE,
     previousReport: { score: 80, generatedAt: SINCE.toISOString() },
     media: 'email',
-    aiSummary: 'Disk / is nearly full; /var grew by 6 GiB in the afternoon (logs).',
   });
   const periodOut = hostReportOutputs(renderer, period);
   const host = makeHost();
   const snapshot = loadSnapshotFixture('host-report', 'web-01');
-  const pass = buildHostReportModel({ host, snapshot, analysis: analyzeHost(host, snapshot, NO_PREVIOUS, { secrets: [] }), previous: NO_PREVIOUS, generatedAt: GENERATED_AT });
+  const pass = buildHostReportModel({
+    host,
+    snapshot,
+    analysis: analyzeHost(host, snapshot, NO_PREVIOUS, { secrets: [] }),
+    previous: NO_PREVIOUS,
+    generatedAt: GENERATED_AT,
+    ai: {
+      status: 'ok',
+      trigger: 'new',
+      reason: null,
+      answer: { summary: 'Disk / is nearly full; /var grew by 6 GiB in the afternoon (logs).', healthScore: 58, findings: [], recommendations: ['Free space on /.'], droppedClaims: 1 },
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      inputHash: 'h',
+      estimatedTokens: 1800,
+      calls: [],
+      pendingInput: null,
+      catchUpOf: null,
+    },
+  });
   const passOut = hostReportOutputs(renderer, pass);
   const site = hostileModel();
   const siteOut = reportOutputs(renderer, { kind: 'site', template: 'site-report', name: 's01-home', generatedAt: site.generatedAt, model: site, charts: [] });

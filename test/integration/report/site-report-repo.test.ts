@@ -1,3 +1,4 @@
+import type { AiOutcome, LlmCallRecord } from '../../../src/analyze/llm/analyzer.js';
 import { buildSiteReportModel } from '../../../src/report/site-report-model.js';
 import { saveHostResult } from '../../../src/store/host-result-repo.js';
 import { syncHosts } from '../../../src/store/hosts-repo.js';
@@ -9,7 +10,8 @@ import { openTestStore, testDialects, type TestStore } from '../../helpers/store
 
 /**
  * The site report's data, read back from passes stored through the real saveHostResult: a period of 24 h with a
- * week of disk history before it, a host that went unreachable, a host never collected, and a host of another site.
+ * week of disk history before it, a host that went unreachable, a host never collected, and a host of another site;
+ * AI calls in and out of the period.
  */
 const GIB = 1024 ** 3;
 const DAY_MS = 86_400_000;
@@ -28,6 +30,36 @@ interface Pass {
   score?: number;
   /** A failed pass: no connection, no facts, no analysis. */
   isFailed?: boolean;
+  /** AI calls of the pass: [cost in USD or null, status]. */
+  aiCalls?: Array<[number | null, LlmCallRecord['status']]>;
+}
+
+/** What the AI stage did in a pass that made these calls (its analysis row is not what the site report reads). */
+function aiOutcome(at: string, calls: NonNullable<Pass['aiCalls']>): AiOutcome {
+  return {
+    status: calls.some(([, status]) => status === 'ok') ? 'ok' : 'unavailable',
+    trigger: 'new',
+    reason: null,
+    answer: null,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    inputHash: 'h',
+    estimatedTokens: 1000,
+    calls: calls.map(([costUsd, status]) => ({
+      at,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      status,
+      error: status === 'failed' ? 'HTTP 503' : null,
+      tokensIn: status === 'failed' ? null : 1000,
+      tokensOut: status === 'failed' ? null : 100,
+      costUsd,
+      durationMs: 900,
+      attempts: 1,
+    })),
+    pendingInput: null,
+    catchUpOf: null,
+  };
 }
 
 function finding(key: string, severity: Finding['severity'], title: string): Finding {
@@ -86,6 +118,7 @@ describe.each(await testDialects())('loadSiteReportData on %s', (dialect) => {
       startedAt: p.at,
       finishedAt: iso(7000),
       findings: p.isFailed ? (p.findings ?? []) : undefined,
+      ...(p.aiCalls ? { ai: aiOutcome(iso(6000), p.aiCalls) } : {}),
     });
   }
 
@@ -124,6 +157,10 @@ describe.each(await testDialects())('loadSiteReportData on %s', (dialect) => {
         finding('auth.bruteforce:5.6.7.8', 'warn', 'a few failed logins'),
       ],
       changes: [change('package', 'curl', true), change('package', 'libcurl4', true), change('package', 'openssl', true), change('service', 'nginx.service', false)],
+      aiCalls: [
+        [null, 'failed'],
+        [0.0004, 'ok'],
+      ],
     });
     await pass('web-01', { at: '2026-11-25T17:00:00.000Z', cpu: 20, memory: 50, rootUsed: webRoot('2026-11-25T17:00:00.000Z'), score: 70, findings: [finding('disk.usage:/', 'crit', 'Disk / is 47% full')] });
     await pass('web-01', {
@@ -134,6 +171,7 @@ describe.each(await testDialects())('loadSiteReportData on %s', (dialect) => {
       score: 65,
       findings: [finding('disk.usage:/', 'crit', 'Disk / is 47.1% full')],
       changes: [change('user', 'deploy', false)],
+      aiCalls: [[null, 'ok']],
     });
 
     await pass('db-01', { at: '2026-11-25T06:00:00.000Z', cpu: 5, memory: 10, score: 90 });
@@ -144,9 +182,9 @@ describe.each(await testDialects())('loadSiteReportData on %s', (dialect) => {
       findings: [{ ...finding('host.unreachable:db-01', 'crit', 'db-01 unreachable for 3 consecutive passes'), category: 'host.unreachable', key: 'host.unreachable' }],
     });
 
-    await pass('other-01', { at: '2026-11-25T06:00:00.000Z', cpu: 99, memory: 99, score: 1, findings: [finding('disk.usage:/', 'crit', 'elsewhere')] });
+    await pass('other-01', { at: '2026-11-25T06:00:00.000Z', cpu: 99, memory: 99, score: 1, findings: [finding('disk.usage:/', 'crit', 'elsewhere')], aiCalls: [[0.5, 'ok']] });
     // After the period: not in the report.
-    await pass('web-01', { at: '2026-11-25T18:30:00.000Z', cpu: 100, memory: 100, score: 5, findings: [finding('disk.usage:/', 'crit', 'later')] });
+    await pass('web-01', { at: '2026-11-25T18:30:00.000Z', cpu: 100, memory: 100, score: 5, findings: [finding('disk.usage:/', 'crit', 'later')], aiCalls: [[0.25, 'ok']] });
   });
   afterAll(async () => {
     await store.cleanup();
@@ -278,6 +316,23 @@ describe.each(await testDialects())('loadSiteReportData on %s', (dialect) => {
       ['idle-01', null, null],
       ['web-01', 65, -15],
     ]);
+  });
+
+  it('sums each host\'s AI calls of the period: known cost, and the answered calls without a price', async () => {
+    const hosts = await load();
+    // In the period: a failed call (no cost, not "unpriced"), a priced one and an unpriced one; not the later call.
+    expect(hosts.get('web-01')?.aiCost).toEqual({ calls: 3, costUsd: 0.0004, unpricedCalls: 1 });
+    expect(hosts.get('db-01')?.aiCost).toBeNull();
+    const site = new Map([...ids].filter(([name]) => name !== 'other-01'));
+    const model = buildSiteReportModel(await loadSiteReportData(store.db, { hostIds: site, since: SINCE, until: UNTIL }), {
+      site: 's01-lab',
+      hosts: [sampleHost('web-01'), sampleHost('db-01'), sampleHost('idle-01')],
+      generatedAt: UNTIL,
+      since: SINCE,
+      previousReport: null,
+    });
+    expect(model.resources.find((r) => r.host === 'web-01')?.ai).toEqual({ calls: 3, totalUsd: 0.0004, perDayUsd: 0.0004, unpricedCalls: 1 });
+    expect(model.aiCost).toEqual({ hosts: 1, calls: 3, totalUsd: 0.0004, perDayUsd: 0.0004, unpricedCalls: 1 });
   });
 
   it('gives a host without runs an empty entry, and reads nothing without hosts', async () => {

@@ -1,4 +1,4 @@
-import { fileTimestamp, formatBytes, formatDuration, formatPercent, formatSigned, formatUtc, NOT_MEASURED } from '../../../src/report/format.js';
+import { fileTimestamp, formatBytes, formatDuration, formatPercent, formatSigned, formatUsd, formatUtc, NOT_MEASURED } from '../../../src/report/format.js';
 
 describe('report number formats', () => {
   it('formats bytes in binary units', () => {
@@ -9,6 +9,13 @@ describe('report number formats', () => {
     expect(formatBytes(2 * 1024 ** 6)).toBe('2048.0 PiB');
     expect(formatBytes(-1)).toBe(NOT_MEASURED);
     expect(formatBytes('12')).toBe(NOT_MEASURED);
+  });
+
+  it('formats US dollars with 4 decimals and no sign (AI calls cost fractions of a cent)', () => {
+    expect(formatUsd(0.000716)).toBe('0.0007');
+    expect(formatUsd(0.01)).toBe('0.0100');
+    expect(formatUsd(0)).toBe('0.0000');
+    expect(formatUsd(null)).toBe(NOT_MEASURED);
   });
 
   it('formats percents with one decimal', () => {

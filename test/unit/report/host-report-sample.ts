@@ -1,10 +1,11 @@
 /**
  * Period host report data as loadHostReportData returns it, for the model, template, email and browser tests: a day
  * of passes (one could not reach the host) with a month of metrics before it, findings open and resolved, grouped
- * changes, disk growth with the du behind it, docker containers, and hostile text (`<script>`, `|`, backticks,
- * newlines) wherever a host or a log line decides the text.
+ * changes, disk growth with the du behind it, docker containers, an AI finding and an AI analysis with its cost, and
+ * hostile text (`<script>`, `|`, backticks, newlines) wherever a host, a log line or the LLM decides the text.
  */
-import type { HostReportData, MetricSeries, PeriodFinding } from '../../../src/store/host-report-repo.js';
+import type { AiAnalysisRow } from '../../../src/store/ai-repo.js';
+import type { HostReportAiData, HostReportData, MetricSeries, PeriodFinding } from '../../../src/store/host-report-repo.js';
 import type { Change, HostFacts, ResolvedHost } from '../../../src/types.js';
 import { makeHost } from '../analyze/helpers.js';
 
@@ -125,7 +126,53 @@ export function sampleFindings(): PeriodFinding[] {
       occurrences: 7,
       evidence: [{ source: '/var/log/nginx/*.log', lines: ['no file matches'] }],
     }),
+    finding({
+      key: 'ai.finding:security:0a1b2c3d4e5f',
+      category: 'ai.finding',
+      severity: 'warn',
+      ruleId: 'ai:openai',
+      title: `Brute force and a new listener on port 4444 look related ${HOSTILE}`,
+      subject: 'security',
+      firstSeen: '2026-11-25T15:00:07.000Z',
+      lastSeen: '2026-11-25T15:00:07.000Z',
+      evidence: [
+        { source: '/var/log/auth.log', lines: [`[F2.1] Failed password for invalid user ${HOSTILE} from 203.0.113.9 port 4242 ssh2`] },
+        { source: 'change:listener', lines: ['[C4] tcp 0.0.0.0:4444: tcp 0.0.0.0:4444 now listening (nc)'] },
+      ],
+      recommendation: 'Check what runs nc on port 4444.',
+    }),
   ];
+}
+
+/** One stored AI analysis (ai-repo.ts AiAnalysisRow); an answered one by default. */
+export function sampleAiAnalysis(overrides: Partial<AiAnalysisRow> = {}): AiAnalysisRow {
+  return {
+    createdAt: '2026-11-25T15:00:07.000Z',
+    status: 'ok',
+    trigger: 'new',
+    reason: null,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    summary: `The disk / is nearly full.\n\nA worker crashed: ${HOSTILE}`,
+    llmScore: 55,
+    recommendations: ['Free space on / before it fills.', `Look at worker 7 ${HOSTILE}`],
+    droppedClaims: 0,
+    ...overrides,
+  };
+}
+
+/** The AI part of the period: an answered analysis at 15:00 and the calls of two UTC days. */
+export function sampleAiData(overrides: Partial<HostReportAiData> = {}): HostReportAiData {
+  const answered = sampleAiAnalysis();
+  return {
+    latest: answered,
+    answered,
+    cost: [
+      { day: '2026-11-24', calls: 2, failedCalls: 0, tokensIn: 3100, tokensOut: 420, costUsd: 0.000716, unpricedCalls: 0 },
+      { day: '2026-11-25', calls: 4, failedCalls: 1, tokensIn: 4650, tokensOut: 610, costUsd: 0.001064, unpricedCalls: 1 },
+    ],
+    ...overrides,
+  };
 }
 
 function change(kind: Change['kind'], subject: string, detail: string, expected: boolean, reason: string | null, at = '2026-11-25T09:00:05.000Z'): Change & { detectedAt: string } {
@@ -223,8 +270,10 @@ export function sampleReportData(overrides: Partial<HostReportData> = {}): HostR
       { key: 'collect.source_failed:/var/log/nginx/*.log', category: 'collect.source_failed', severity: 'info', title: 'Log source not read', firstSeen: '2026-11-01T00:00:00.000Z', lastSeen: '2026-11-25T18:00:00.000Z', passes: 200, resolvedAt: null },
       { key: 'ssh.host_key_changed:10.0.0.5', category: 'ssh.host_key_changed', severity: 'crit', title: 'The SSH host key of web-01 changed', firstSeen: '2026-11-23T10:00:00.000Z', lastSeen: '2026-11-23T10:00:00.000Z', passes: 3, resolvedAt: null },
       { key: 'auth.bruteforce:203.0.113.9', category: 'auth.bruteforce', severity: 'crit', title: 'SSH brute force', firstSeen: '2026-11-25T00:00:05.000Z', lastSeen: '2026-11-25T03:00:05.000Z', passes: 2, resolvedAt: '2026-11-25T06:00:05.000Z' },
+      { key: 'ai.finding:security:0a1b2c3d4e5f', category: 'ai.finding', severity: 'warn', title: 'Brute force and a new listener', firstSeen: '2026-11-25T15:00:07.000Z', lastSeen: '2026-11-25T15:00:07.000Z', passes: 1, resolvedAt: null },
     ],
     du: {},
+    ai: sampleAiData(),
     ...overrides,
   };
 }

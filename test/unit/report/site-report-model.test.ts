@@ -180,6 +180,7 @@ describe('buildSiteReportModel', () => {
         error: 'connect ECONNREFUSED 10.0.0.7:22',
         runs: 24,
         failedRuns: 20,
+        ai: null,
       },
     ]);
     // Averages over what was measured: db-01's 4 CPU samples count, its missing memory and new-01 do not.
@@ -262,6 +263,7 @@ describe('buildSiteReportModel', () => {
       firstSeen: '2026-11-25 01:00:00 UTC',
       lastSeen: '2026-11-25 03:00:00 UTC',
       isOpen: true,
+      ai: false,
     });
     expect(model.criticalCount).toBe(12);
     expect(model.changes.hosts).toHaveLength(MAX_CHANGE_HOSTS);
@@ -269,6 +271,34 @@ describe('buildSiteReportModel', () => {
     expect(model.changes.hosts[0]).toMatchObject({ host: 'h11', total: 12, unexpected: 1, kinds: [{ kind: 'package', total: 11, unexpected: 0 }, { kind: 'service', total: 1, unexpected: 1 }] });
     expect(model.changes.hosts[0]?.recent).toHaveLength(3);
     expect(model.changes.hosts[0]?.recent[0]?.detectedAt).toBe('2026-11-25 02:00:00 UTC');
+  });
+
+  it('shows each host\'s AI cost per day of the period, and the site total, only when some host had AI calls', () => {
+    expect(build([hostData('quiet')]).aiCost).toBeNull();
+    const hosts = [hostData('a', { aiCost: { calls: 24, costUsd: 0.0096, unpricedCalls: 0 } }), hostData('b', { aiCost: { calls: 3, costUsd: 0.1 + 0.2, unpricedCalls: 1 } }), hostData('c')];
+    const day = build(hosts);
+    expect(day.resources.map((r) => [r.host, r.ai])).toEqual([
+      ['a', { calls: 24, totalUsd: 0.0096, perDayUsd: 0.0096, unpricedCalls: 0 }],
+      ['b', { calls: 3, totalUsd: 0.3, perDayUsd: 0.3, unpricedCalls: 1 }],
+      ['c', null],
+    ]);
+    expect(day.aiCost).toEqual({ hosts: 2, calls: 27, totalUsd: 0.3096, perDayUsd: 0.3096, unpricedCalls: 1 });
+    // Over four days, per day is a quarter; a period shorter than a day is not extrapolated.
+    expect(build(hosts, { since: new Date(GENERATED_AT.getTime() - 4 * 86_400_000) }).resources[0]?.ai?.perDayUsd).toBe(0.0024);
+    expect(build(hosts, { since: new Date(GENERATED_AT.getTime() - 3_600_000) }).resources[0]?.ai?.perDayUsd).toBe(0.0096);
+    // Site data stored before the AI stage existed has no aiCost at all.
+    const { aiCost: _old, ...legacy } = hostData('old');
+    expect(build([legacy as SiteHostData]).aiCost).toBeNull();
+  });
+
+  it('marks the LLM\'s critical items, and counts only the rules\' ones in criticalCount', () => {
+    const item = (key: string, category: string) => ({ key, category, title: key, subject: null, recommendation: null, passes: 1, firstSeen: '2026-11-25T01:00:00.000Z', lastSeen: '2026-11-25T01:00:00.000Z', isInLatestRun: true });
+    const model = build([hostData('a', { criticalFindings: [item('disk.usage:/', 'disk.usage'), item('ai.finding:security:1', 'ai.finding')] })]);
+    expect(model.critical[0]?.items.map((i) => [i.title, i.ai])).toEqual([
+      ['disk.usage:/', false],
+      ['ai.finding:security:1', true],
+    ]);
+    expect(model.criticalCount).toBe(1);
   });
 
   it('reports a configured host without any stored data as unknown, and lists exactly the configured hosts', () => {
@@ -280,7 +310,7 @@ describe('buildSiteReportModel', () => {
       previousReport: null,
     });
     expect(model.resources).toEqual([
-      { host: 'fresh', status: 'unknown', cpu: null, memory: null, disk: null, lastSeen: null, error: null, runs: 0, failedRuns: 0 },
+      { host: 'fresh', status: 'unknown', cpu: null, memory: null, disk: null, lastSeen: null, error: null, runs: 0, failedRuns: 0, ai: null },
     ]);
     expect(model.overview).toMatchObject({ hosts: 1, cpuPercent: null, memoryPercent: null, fullestDisk: null, averageScore: null });
   });

@@ -39,10 +39,16 @@ describe('site report with hostile names and titles', () => {
     const rows = lines.filter((l) => l.startsWith('| '));
     for (const row of rows) {
       const cells = row.replace(/\\\|/g, '').split('|').length - 2;
-      expect([4, 5]).toContain(cells);
+      expect([4, 5, 6]).toContain(cells);
     }
     expect(rows.find((r) => r.includes('evil') && r.includes('%'))).toContain('95.0% on /mnt/a\\|b # mount \\<b\\>bold\\</b\\>');
     expect(markdown).toContain('**SSH brute force from \\`x\\` # not a heading ## Injected heading \\[click\\](http://evil.example) \\<img src=x onerror=alert(1)\\> \\| cell**');
+    // The LLM's critical item is marked; the AI column shows the cost per day, a host without calls a dash.
+    expect(markdown).toContain('2. 🤖 AI · **The LLM says: SSH brute force');
+    expect(lines).toContain('| Host | CPU | Memory | Disk | Status | AI $/day |');
+    expect(rows.find((r) => r.includes('evil') && r.includes('%'))).toMatch(/ \| 0\.0123 \+ unpriced \|$/);
+    expect(rows.find((r) => r.startsWith('| down-01') && r.includes('%'))).toMatch(/🔌 Unreachable \| – \|$/);
+    expect(markdown).toContain('Site total: 0.0123 USD for 30 calls on 1 host, 0.0123 USD per day.*');
     expect(markdown).toContain('- 🔌 **down-01**: last seen 2026-11-25 17:00:00 UTC; 0 of 24 passes in the period failed; last error: connect failed # Injected \\<script\\>x\\</script\\>');
   });
 
@@ -56,6 +62,8 @@ describe('site report with hostile names and titles', () => {
     expect(html).toContain('max-width:600px');
     expect(html).toContain('<title>Site Status Report: s01-home</title>');
     expect(html).toContain('<span style="color:#7e22ce;font-weight:bold;white-space:nowrap;">🔌 Unreachable</span>');
+    expect(html).toContain('>AI $/day</th>');
+    expect(html).toContain('>🤖 AI</span> <strong>The LLM says: SSH brute force');
     const rows = html.match(/<tr>/g) ?? [];
     // The layout (2), the header block (4), the status counts (1), 2 score rows and 2 resource rows: none added by a value.
     expect(rows).toHaveLength(11);
@@ -66,6 +74,8 @@ describe('site report with hostile names and titles', () => {
     const lines = text.split('\n');
     expect(lines.some((l) => /^\s*(#|- injected|\[click\])/.test(l))).toBe(false);
     expect(lines).toContain(`  1. ${EVIL_TITLE.replace('\n', ' ')} (auth.bruteforce), still open`);
+    expect(lines).toContain(`  2. [AI] The LLM says: ${EVIL_TITLE.replace('\n', ' ')} (ai.finding), not reported by the latest pass`);
+    expect(lines.some((l) => l.startsWith('  evil|host <script>alert(1)</script>: CPU') && l.endsWith(', AI 0.0123 USD/day + unpriced'))).toBe(true);
     expect(lines.some((l) => l.startsWith('  evil|host <script>alert(1)</script> /mnt/a|b # mount <b>bold</b>: 95.0% used'))).toBe(true);
     expect(lines.filter((l) => l.includes('connect failed'))).toEqual([
       expect.stringContaining('down-01: CPU 10.0%, memory 20.0%, disk 20.0% on /, status Unreachable (last seen 2026-11-25 17:00:00 UTC; 0 of 24 passes failed; connect failed # Injected <script>x</script>)'),

@@ -36,6 +36,7 @@ export function hostData(name: string, overrides: Partial<SiteHostData> = {}): S
     diskTrend: {},
     criticalFindings: [],
     changes: { total: 0, unexpected: 0, byKind: {}, recent: [] },
+    aiCost: null,
     ...overrides,
   };
 }
@@ -55,7 +56,7 @@ export const EVIL_MOUNT = '/mnt/a|b\n# mount <b>bold</b>';
 export const EVIL_DETAIL = 'user added\r\n- injected item <iframe src="http://evil.example">';
 export const EVIL_ERROR = 'connect failed\n# Injected <script>x</script>';
 
-/** A site report model full of hostile text (host names, titles, mounts, change details, errors). */
+/** A site report model full of hostile text (host names, titles, mounts, change details, errors), with AI calls. */
 export function hostileModel(): SiteReportModel {
   const evil = hostData(EVIL_HOST, {
     disks: [{ mount: EVIL_MOUNT, usedPercent: 95, usedBytes: 95 * GIB, sizeBytes: 100 * GIB, at: '2026-11-25T17:00:00.000Z' }],
@@ -72,7 +73,19 @@ export function hostileModel(): SiteReportModel {
         lastSeen: '2026-11-25T02:00:00.000Z',
         isInLatestRun: true,
       },
+      {
+        key: 'ai.finding:security:0a1b2c3d4e5f',
+        category: 'ai.finding',
+        title: `The LLM says: ${EVIL_TITLE}`,
+        subject: 'security',
+        recommendation: null,
+        passes: 1,
+        firstSeen: '2026-11-25T02:00:00.000Z',
+        lastSeen: '2026-11-25T02:00:00.000Z',
+        isInLatestRun: false,
+      },
     ],
+    aiCost: { calls: 30, costUsd: 0.01234, unpricedCalls: 2 },
     changes: {
       total: 1,
       unexpected: 1,

@@ -5,6 +5,17 @@
 set -euo pipefail
 who=${1:-install-peers}
 
+# OpenCode server (npm opencode-ai, pinned) for the tests of the opencode LLM provider: ~354 MB, so it goes to a
+# cache outside the project's node_modules. Postinstall may not run (--ignore-scripts): the tests call the platform
+# binary node_modules/opencode-linux-x64/bin/opencode directly. A failed install only warns: those tests say why.
+opencode_dir=${DTHOSTMON_PEERS_DIR:-$HOME/.cache/dthostmon-peers}/opencode
+if [ ! -x "$opencode_dir/node_modules/opencode-linux-x64/bin/opencode" ] && command -v npm >/dev/null; then
+  echo "$who: installing opencode-ai@1.18.33 into $opencode_dir (npm)" >&2
+  mkdir -p "$opencode_dir"
+  npm install --prefix "$opencode_dir" --no-save --no-audit --no-fund --loglevel=error opencode-ai@1.18.33 >/dev/null \
+    || echo "$who: installing opencode-ai failed; the OpenCode server tests will say so" >&2
+fi
+
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v busybox >/dev/null || missing+=(busybox)

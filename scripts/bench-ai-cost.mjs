@@ -9,7 +9,7 @@
 // tokens, citing the first finding) and counting tokens as characters / 4, as OpenAI's tokenizer roughly does.
 // Cost = the tokens the server counted x gpt-4o-mini's list price (USD 0.15 / 0.60 per million in / out), as stored
 // in ai_calls by the pass. Prints calls, tokens and USD per host-day.
-import { cpSync, mkdirSync, mkdtempSync, appendFileSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

@@ -128,6 +128,8 @@ describe.each(await testDialects())('runPass with the AI stage on %s', (dialect)
     expect(host.score).toBeLessThan(90);
     expect(host.ai).toMatchObject({ status: 'ok', provider: 'openai', model: 'gpt-4o-mini', llmScore: 100, droppedClaims: 1, findings: 0, calls: 1 });
     expect(host.ai?.costUsd).toBeGreaterThan(0);
+    // The report shows the model's view beside the rules' score, which stays the one that counts.
+    expect(readFileSync(host.reportPath!, 'utf8')).toContain(`**LLM's view:** 100/100 (rules: ${host.score}/100; the rules' score is the one that counts)`);
     const [analysis] = await rows('ai_analyses');
     expect(analysis).toMatchObject({ status: 'ok', trigger: 'new', provider: 'openai', llm_score: 100, dropped_claims: 1, summary: 'Host is healthy.', pending_input: null });
     const [call] = await rows('ai_calls');
@@ -160,6 +162,8 @@ describe.each(await testDialects())('runPass with the AI stage on %s', (dialect)
     expect(host.ai?.reason).toMatch(/^openai: HTTP 503 after 2 attempts: .*; ollama: HTTP 503/);
     expect(warnings.filter((w) => w.startsWith('AI unavailable for 1 of 1 host(s), rules-only results: openai: HTTP 503'))).toHaveLength(1);
     expect(fake.chats().slice(1).map((r) => r.route)).toEqual(['openai', 'openai', 'ollama']);
+    // The pass's host report says so.
+    expect(readFileSync(host.reportPath!, 'utf8')).toMatch(/\*\*AI unavailable\*\*: openai: HTTP 503 .*This report is rules-only\./);
     const kept = (await rows('ai_analyses')).at(-1);
     expect(kept).toMatchObject({ status: 'unavailable', summary: null });
     expect(kept?.pending_input).toContain('203.0.113.9');

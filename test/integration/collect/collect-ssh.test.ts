@@ -49,15 +49,16 @@ describe('collectHost through a real sshd', () => {
 
   it('turns a command timeout into a failure, keeping what arrived', async () => {
     if (!peer) return;
-    // Without the state sections (dpkg-query over a full package list can itself take 0.4 s on a busy machine).
-    const host = sshHost({ commandTimeoutMs: 400, trackChanges: false });
+    // Without the state sections (dpkg-query over a full package list can itself take a while on a busy machine), and
+    // with 1.5 s for the probe: a loaded CI machine once took longer than 0.4 s for it. The CPU sample sleeps 3 s.
+    const host = sshHost({ commandTimeoutMs: 1500, trackChanges: false });
     const transport = await connectSsh(host, { signal });
     try {
       // The probe sleeps between its CPU samples longer than the timeout allows.
       const snap = await collectHost(host, transport, noPreviousState(), { clock: () => new Date(), signal, cpuSampleSeconds: 3 });
       expect(snap.reachable).toBe(true);
       // The second CPU sample sleeps 3 s: that step times out, what the probe gave is kept.
-      expect(snap.failures).toContainEqual({ source: 'facts:cpu-2', message: 'timed out after 0.4 s' });
+      expect(snap.failures).toContainEqual({ source: 'facts:cpu-2', message: 'timed out after 1.5 s' });
       expect(snap.facts?.hostname).toBeTruthy();
     } finally {
       await transport.close();

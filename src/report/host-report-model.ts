@@ -1,3 +1,4 @@
+import type { AiCostDay } from '../store/ai-repo.js';
 import type { AiOutcome } from '../analyze/llm/analyzer.js';
 import type {
   BandName,
@@ -177,20 +178,8 @@ export interface ReportChart {
   svg: string;
 }
 
-/** The AI calls of one UTC day (period reports). */
-export interface ReportAiCostDay {
-  /** `YYYY-MM-DD` (UTC). */
-  day: string;
-  calls: number;
-  /** Calls that got no answer (they cost nothing known). */
-  failedCalls: number;
-  tokensIn: number;
-  tokensOut: number;
-  /** Sum of the known costs, USD. */
-  costUsd: number;
-  /** Answered calls without a price (the model is not in `ai.prices`): the day costs more than `costUsd`. */
-  unpricedCalls: number;
-}
+/** The AI calls of one UTC day (period reports): as the store sums them (ai-repo.ts `aiCostByDay`). */
+export type ReportAiCostDay = AiCostDay;
 
 /** What the AI cost over a period: per UTC day, the total and the average per day. */
 export interface ReportAiCost {

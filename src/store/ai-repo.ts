@@ -134,12 +134,13 @@ export interface AiCostDay {
   /** UTC day `YYYY-MM-DD`. */
   day: string;
   calls: number;
+  /** Calls that got no answer (they cost nothing known). */
   failedCalls: number;
   tokensIn: number;
   tokensOut: number;
-  /** Sum of the known costs. */
+  /** Sum of the known costs, USD. */
   costUsd: number;
-  /** Calls whose cost is unknown (no price for the model). */
+  /** Answered calls without a price (the model is not in `ai.prices` or the built-in table): the day cost more. */
   unpricedCalls: number;
 }
 

@@ -1,22 +1,14 @@
-import { LlmError } from '../../../src/analyze/llm/types.js';
 import { ANTHROPIC_VERSION, createAnthropicProvider, messagesUrl } from '../../../src/analyze/llm/providers/anthropic.js';
 import { startFakeLlm, type FakeLlm } from '../../helpers/fake-llm.js';
-import { closedPort, KEY, llmRequest, providerSettings, recordingDeps, rejection } from './provider-settings.js';
+import { closedPort, KEY, llmFailure, llmRequest, providerSettings, recordingDeps } from './provider-settings.js';
 
 const ANALYSIS = '{"summary":"ok","findings":[],"recommendations":[]}';
 
 describe('the Anthropic provider against the fake LLM', () => {
   let fake: FakeLlm;
   const settings = (over: Parameters<typeof providerSettings>[2] = {}) => providerSettings('anthropic', fake.url, { models: ['claude-3-5-haiku-latest'], ...over });
+  const failure = (promise: Promise<unknown>) => llmFailure(promise, 'anthropic');
 
-  /** The provider's error, checked to be an LlmError whose one-line message holds no key. */
-  async function llmFailure(promise: Promise<unknown>): Promise<LlmError> {
-    const err = await rejection(promise);
-    expect(err).toBeInstanceOf(LlmError);
-    expect((err as LlmError).message).toMatch(/^anthropic: [^\n]+$/);
-    expect((err as LlmError).message).not.toContain(KEY);
-    return err as LlmError;
-  }
 
   beforeEach(async () => {
     fake = await startFakeLlm();
@@ -83,7 +75,7 @@ describe('the Anthropic provider against the fake LLM', () => {
   it('fails with kind http when 529 overloaded outlasts the retries', async () => {
     const { sleeps, deps } = recordingDeps();
     fake.fallback = { status: 529 };
-    const err = await llmFailure(createAnthropicProvider(settings({ retries: 2 }), deps).complete(llmRequest()));
+    const err = await failure(createAnthropicProvider(settings({ retries: 2 }), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'http', status: 529, attempts: 3 });
     expect(err.message).toBe('anthropic: HTTP 529 after 3 attempts: Overloaded');
     expect(sleeps).toEqual([10, 20]);
@@ -91,19 +83,19 @@ describe('the Anthropic provider against the fake LLM', () => {
 
   it('fails with kind timeout when the server never answers within timeoutMs', async () => {
     fake.script({ hang: true });
-    expect(await llmFailure(createAnthropicProvider(settings({ timeoutMs: 200 })).complete(llmRequest()))).toMatchObject({ kind: 'timeout' });
+    expect(await failure(createAnthropicProvider(settings({ timeoutMs: 200 })).complete(llmRequest()))).toMatchObject({ kind: 'timeout' });
   });
 
   it('fails with kind aborted when the pass deadline fires', async () => {
     fake.script({ hang: true });
     const pass = new AbortController();
     setTimeout(() => pass.abort(), 50);
-    expect(await llmFailure(createAnthropicProvider(settings()).complete(llmRequest({ signal: pass.signal })))).toMatchObject({ kind: 'aborted' });
+    expect(await failure(createAnthropicProvider(settings()).complete(llmRequest({ signal: pass.signal })))).toMatchObject({ kind: 'aborted' });
   });
 
   it('fails with kind auth on 401 without the key in the message', async () => {
     fake.script({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${KEY}` } } });
-    const err = await llmFailure(createAnthropicProvider(settings()).complete(llmRequest()));
+    const err = await failure(createAnthropicProvider(settings()).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'auth', status: 401, attempts: 1 });
     expect(err.message).toBe('anthropic: HTTP 401: invalid x-api-key ******** (check the API key)');
   });
@@ -111,14 +103,14 @@ describe('the Anthropic provider against the fake LLM', () => {
   it('fails with kind protocol on a 200 that is not JSON, and on an answer without text', async () => {
     fake.script({ raw: 'upstream connect error', contentType: 'text/plain' }, { answer: '   ' }, { status: 200, body: { type: 'message', content: 'nope' } });
     const provider = createAnthropicProvider(settings());
-    expect(await llmFailure(provider.complete(llmRequest()))).toMatchObject({ kind: 'protocol', status: 200 });
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('anthropic: the answer holds no text');
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('anthropic: the answer has no content blocks');
+    expect(await failure(provider.complete(llmRequest()))).toMatchObject({ kind: 'protocol', status: 200 });
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('anthropic: the answer holds no text');
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('anthropic: the answer has no content blocks');
   });
 
   it('reports a 400 with the server message', async () => {
     fake.script({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: must be at most 8192' } } });
-    const err = await llmFailure(createAnthropicProvider(settings()).complete(llmRequest()));
+    const err = await failure(createAnthropicProvider(settings()).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'protocol', status: 400 });
     expect(err.message).toBe('anthropic: HTTP 400: max_tokens: must be at most 8192');
   });
@@ -126,7 +118,7 @@ describe('the Anthropic provider against the fake LLM', () => {
   it('fails with kind network when nothing listens', async () => {
     const { deps } = recordingDeps();
     const port = await closedPort();
-    const err = await llmFailure(createAnthropicProvider(settings({ baseUrl: `http://127.0.0.1:${port}`, retries: 0 }), deps).complete(llmRequest()));
+    const err = await failure(createAnthropicProvider(settings({ baseUrl: `http://127.0.0.1:${port}`, retries: 0 }), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'network', attempts: 1 });
   });
 });

@@ -1,22 +1,14 @@
-import { LlmError } from '../../../src/analyze/llm/types.js';
 import { createOllamaProvider } from '../../../src/analyze/llm/providers/ollama.js';
 import { startFakeLlm, type FakeLlm } from '../../helpers/fake-llm.js';
-import { closedPort, KEY, llmRequest, providerSettings, recordingDeps, rejection } from './provider-settings.js';
+import { closedPort, KEY, llmFailure, llmRequest, providerSettings, recordingDeps } from './provider-settings.js';
 
 const ANALYSIS = '{"summary":"ok","findings":[],"recommendations":[]}';
 
 describe('the Ollama provider against the fake LLM', () => {
   let fake: FakeLlm;
   const settings = (over: Parameters<typeof providerSettings>[2] = {}) => providerSettings('ollama', fake.url, { models: ['llama3.1'], apiKey: null, ...over });
+  const failure = (promise: Promise<unknown>) => llmFailure(promise, 'ollama');
 
-  /** The provider's error, checked to be an LlmError whose one-line message holds no key. */
-  async function llmFailure(promise: Promise<unknown>): Promise<LlmError> {
-    const err = await rejection(promise);
-    expect(err).toBeInstanceOf(LlmError);
-    expect((err as LlmError).message).toMatch(/^ollama: [^\n]+$/);
-    expect((err as LlmError).message).not.toContain(KEY);
-    return err as LlmError;
-  }
 
   beforeEach(async () => {
     fake = await startFakeLlm();
@@ -76,33 +68,33 @@ describe('the Ollama provider against the fake LLM', () => {
   it('fails with kind http when 5xx outlasts the retries', async () => {
     const { deps } = recordingDeps();
     fake.fallback = { status: 500, body: { error: 'llama runner process has terminated' } };
-    const err = await llmFailure(createOllamaProvider(settings({ retries: 1 }), deps).complete(llmRequest()));
+    const err = await failure(createOllamaProvider(settings({ retries: 1 }), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'http', status: 500, attempts: 2 });
     expect(err.message).toBe('ollama: HTTP 500 after 2 attempts: llama runner process has terminated');
   });
 
   it('reports a missing model (404) as protocol with the server message', async () => {
     fake.script({ status: 404, body: { error: 'model "llama3.1" not found, try pulling it first' } });
-    const err = await llmFailure(createOllamaProvider(settings()).complete(llmRequest()));
+    const err = await failure(createOllamaProvider(settings()).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'protocol', status: 404, attempts: 1 });
     expect(err.message).toBe('ollama: HTTP 404: model "llama3.1" not found, try pulling it first');
   });
 
   it('fails with kind timeout when the server never answers within timeoutMs', async () => {
     fake.script({ hang: true });
-    expect(await llmFailure(createOllamaProvider(settings({ timeoutMs: 200 })).complete(llmRequest()))).toMatchObject({ kind: 'timeout' });
+    expect(await failure(createOllamaProvider(settings({ timeoutMs: 200 })).complete(llmRequest()))).toMatchObject({ kind: 'timeout' });
   });
 
   it('fails with kind aborted when the pass deadline fires', async () => {
     fake.script({ hang: true });
     const pass = new AbortController();
     setTimeout(() => pass.abort(), 50);
-    expect(await llmFailure(createOllamaProvider(settings()).complete(llmRequest({ signal: pass.signal })))).toMatchObject({ kind: 'aborted' });
+    expect(await failure(createOllamaProvider(settings()).complete(llmRequest({ signal: pass.signal })))).toMatchObject({ kind: 'aborted' });
   });
 
   it('fails with kind auth on 401 from a proxy, without the key in the message', async () => {
     fake.script({ status: 401, body: { error: `bad token ${KEY}` } });
-    const err = await llmFailure(createOllamaProvider(settings({ apiKey: KEY })).complete(llmRequest()));
+    const err = await failure(createOllamaProvider(settings({ apiKey: KEY })).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'auth', status: 401 });
     expect(err.message).toBe('ollama: HTTP 401: bad token ******** (check the API key)');
   });
@@ -110,15 +102,15 @@ describe('the Ollama provider against the fake LLM', () => {
   it('fails with kind protocol on a 200 that is not JSON, an error inside a 200, and an empty answer', async () => {
     fake.script({ raw: '{"model":"llama3.1","message":' }, { status: 200, body: { error: `out of memory (key ${KEY})` } }, { answer: '' });
     const provider = createOllamaProvider(settings({ apiKey: KEY }));
-    expect(await llmFailure(provider.complete(llmRequest()))).toMatchObject({ kind: 'protocol', status: 200 });
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('ollama: the server says: out of memory (key ********)');
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('ollama: the answer holds no text');
+    expect(await failure(provider.complete(llmRequest()))).toMatchObject({ kind: 'protocol', status: 200 });
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('ollama: the server says: out of memory (key ********)');
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('ollama: the answer holds no text');
   });
 
   it('fails with kind network when nothing listens', async () => {
     const { deps } = recordingDeps();
     const port = await closedPort();
-    const err = await llmFailure(createOllamaProvider(settings({ baseUrl: `http://127.0.0.1:${port}`, retries: 1 }), deps).complete(llmRequest()));
+    const err = await failure(createOllamaProvider(settings({ baseUrl: `http://127.0.0.1:${port}`, retries: 1 }), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'network', attempts: 2 });
     expect(err.message).toBe(`ollama: cannot reach http://127.0.0.1:${port} after 2 attempts: connection refused`);
   });

@@ -1,7 +1,6 @@
-import { LlmError } from '../../../src/analyze/llm/types.js';
 import { createOpenAiProvider, refusesJsonMode, refusesMaxTokens } from '../../../src/analyze/llm/providers/openai.js';
 import { startFakeLlm, type FakeLlm } from '../../helpers/fake-llm.js';
-import { closedPort, KEY, llmRequest, providerSettings, recordingDeps, rejection } from './provider-settings.js';
+import { closedPort, KEY, llmFailure, llmRequest, providerSettings, recordingDeps } from './provider-settings.js';
 
 const PROXY_TOKEN = 'proxy-token-9876543210';
 const ANALYSIS = '{"summary":"ok","findings":[],"recommendations":[]}';
@@ -13,18 +12,8 @@ const MAX_TOKENS_REFUSED = {
 describe('the OpenAI-compatible provider against the fake LLM', () => {
   let fake: FakeLlm;
   const settings = (over: Parameters<typeof providerSettings>[2] = {}) => providerSettings('openai', `${fake.url}/v1`, over);
+  const failure = (promise: Promise<unknown>) => llmFailure(promise, 'openai', [KEY, PROXY_TOKEN]);
 
-  /** The provider's error, checked to be an LlmError whose one-line message holds no secret. */
-  async function llmFailure(promise: Promise<unknown>): Promise<LlmError> {
-    const err = await rejection(promise);
-    expect(err).toBeInstanceOf(LlmError);
-    const { message } = err as LlmError;
-    expect(message).toMatch(/^openai: /);
-    expect(message).not.toMatch(/\n/);
-    expect(message).not.toContain(KEY);
-    expect(message).not.toContain(PROXY_TOKEN);
-    return err as LlmError;
-  }
 
   beforeEach(async () => {
     fake = await startFakeLlm();
@@ -94,7 +83,7 @@ describe('the OpenAI-compatible provider against the fake LLM', () => {
   it('fails with kind http when 5xx outlasts the retries', async () => {
     const { sleeps, deps } = recordingDeps();
     fake.fallback = { status: 503 };
-    const err = await llmFailure(createOpenAiProvider(settings({ retries: 2 }), deps).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(settings({ retries: 2 }), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'http', status: 503, attempts: 3 });
     expect(err.message).toBe('openai: HTTP 503 after 3 attempts: service unavailable');
     expect(sleeps).toEqual([10, 20]);
@@ -102,7 +91,7 @@ describe('the OpenAI-compatible provider against the fake LLM', () => {
 
   it('fails with kind timeout when the server never answers within timeoutMs', async () => {
     fake.script({ hang: true });
-    const err = await llmFailure(createOpenAiProvider(settings({ timeoutMs: 200 })).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(settings({ timeoutMs: 200 })).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'timeout', attempts: 1 });
   });
 
@@ -110,14 +99,14 @@ describe('the OpenAI-compatible provider against the fake LLM', () => {
     fake.script({ hang: true });
     const pass = new AbortController();
     setTimeout(() => pass.abort(), 50);
-    const err = await llmFailure(createOpenAiProvider(settings()).complete(llmRequest({ signal: pass.signal })));
+    const err = await failure(createOpenAiProvider(settings()).complete(llmRequest({ signal: pass.signal })));
     expect(err.kind).toBe('aborted');
   });
 
   it('fails with kind auth on 401, without retrying and without the key in the message', async () => {
     const { sleeps, deps } = recordingDeps();
     fake.script({ status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error', code: 'invalid_api_key' } } });
-    const err = await llmFailure(createOpenAiProvider(settings(), deps).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(settings(), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'auth', status: 401, attempts: 1 });
     expect(err.message).toContain('Incorrect API key provided: ********');
     expect(sleeps).toEqual([]);
@@ -125,22 +114,22 @@ describe('the OpenAI-compatible provider against the fake LLM', () => {
 
   it('fails with kind protocol on a 200 that is not JSON', async () => {
     fake.script({ raw: '{"choices": [', status: 200 });
-    const err = await llmFailure(createOpenAiProvider(settings()).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(settings()).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'protocol', attempts: 1 });
   });
 
   it('fails with kind protocol on an empty answer or one without choices', async () => {
     fake.script({ answer: '' }, { status: 200, body: { object: 'chat.completion' } }, { status: 200, body: { choices: [{ index: 0, message: { role: 'assistant', content: null } }] } });
     const provider = createOpenAiProvider(settings());
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('openai: the answer holds no text');
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('openai: the answer has no choices');
-    expect((await llmFailure(provider.complete(llmRequest()))).message).toBe('openai: the answer has no message content');
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('openai: the answer holds no text');
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('openai: the answer has no choices');
+    expect((await failure(provider.complete(llmRequest()))).message).toBe('openai: the answer has no message content');
   });
 
   it('fails with kind network when nothing listens', async () => {
     const { deps } = recordingDeps();
     const port = await closedPort();
-    const err = await llmFailure(createOpenAiProvider(providerSettings('openai', `http://127.0.0.1:${port}/v1`, { retries: 1 }), deps).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(providerSettings('openai', `http://127.0.0.1:${port}/v1`, { retries: 1 }), deps).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'network', attempts: 2 });
     expect(err.message).toBe(`openai: cannot reach http://127.0.0.1:${port} after 2 attempts: connection refused`);
   });
@@ -162,7 +151,7 @@ describe('the OpenAI-compatible provider against the fake LLM', () => {
 
   it('does not drop JSON mode when it is on: the refusal is the error', async () => {
     fake.script({ status: 400, body: JSON_REFUSED });
-    const err = await llmFailure(createOpenAiProvider(settings({ jsonMode: 'on' })).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(settings({ jsonMode: 'on' })).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'protocol', status: 400, attempts: 1 });
     expect(err.message).toContain("'response_format' of type 'json_object' is not supported");
     expect(fake.chats()).toHaveLength(1);
@@ -170,7 +159,7 @@ describe('the OpenAI-compatible provider against the fake LLM', () => {
 
   it('does not retry other 400s', async () => {
     fake.script({ status: 400, body: { error: { message: 'messages: too long', type: 'invalid_request_error' } } });
-    const err = await llmFailure(createOpenAiProvider(settings()).complete(llmRequest()));
+    const err = await failure(createOpenAiProvider(settings()).complete(llmRequest()));
     expect(err).toMatchObject({ kind: 'protocol', status: 400 });
     expect(fake.chats()).toHaveLength(1);
   });

@@ -8,7 +8,7 @@ import { LlmError, type OpencodeSettings, type ProviderSettings } from '../../..
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../../helpers/fake-llm.js';
 import { FAKE_MODEL, fakeProviderConfig, hermeticEnv, isAlive, OPENCODE_BIN, opencodeIt, startOpencode, type OpencodeServer } from '../../helpers/opencode.js';
 import { findProcesses } from '../../helpers/proc.js';
-import { closedPort, llmRequest, providerSettings, rejection } from './provider-settings.js';
+import { closedPort, llmFailure as failureOf, llmRequest, providerSettings } from './provider-settings.js';
 
 const SYSTEM = 'You are dthostmon, a Linux host-health analyst. Answer in JSON only.';
 const PASSWORD = 'oc-pass-0123456789';
@@ -27,15 +27,7 @@ function settingsFor(baseUrl: string, over: Partial<ProviderSettings> = {}, oc: 
 }
 
 /** The provider's error, checked to be an LlmError with a one-line message that holds no password. */
-async function llmFailure(promise: Promise<unknown>, secrets: string[] = [PASSWORD]): Promise<LlmError> {
-  const err = await rejection(promise);
-  expect(err).toBeInstanceOf(LlmError);
-  const { message } = err as LlmError;
-  expect(message).toMatch(/^opencode: /);
-  expect(message).not.toMatch(/\n/);
-  for (const secret of secrets) expect(message).not.toContain(secret);
-  return err as LlmError;
-}
+const llmFailure = (promise: Promise<unknown>, secrets: string[] = [PASSWORD]): Promise<LlmError> => failureOf(promise, 'opencode', secrets);
 
 /** The system prompt the model got (OpenCode sends one system message). */
 function systemOf(req: RecordedRequest | undefined): string {

@@ -1,5 +1,6 @@
 /** Provider settings and request factories for the provider tests, pointed at the fake LLM. */
 import { createServer } from 'node:net';
+import { LlmError } from '../../../src/analyze/llm/types.js';
 import type { LlmRequest, ProviderDeps, ProviderSettings, ProviderType } from '../../../src/analyze/llm/types.js';
 
 export const KEY = 'sk-test-key-0123456789';
@@ -49,6 +50,19 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     },
     (e: unknown) => e,
   );
+}
+
+/**
+ * The provider's error from `promise`: an LlmError whose message is one line, starts with the provider's `label` and
+ * holds none of `secrets` (the API key by default).
+ */
+export async function llmFailure(promise: Promise<unknown>, label: string, secrets: readonly string[] = [KEY]): Promise<LlmError> {
+  const err = await rejection(promise);
+  expect(err).toBeInstanceOf(LlmError);
+  const { message } = err as LlmError;
+  expect(message).toMatch(new RegExp(`^${label}: [^\\n]+$`));
+  for (const secret of secrets) expect(message).not.toContain(secret);
+  return err as LlmError;
 }
 
 /** A port nothing listens on. */

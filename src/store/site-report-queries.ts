@@ -225,7 +225,6 @@ export function recentChangeRows(db: Kysely<Database>, { ids, since, until }: Ra
     .execute();
 }
 
-
 /**
  * Each host's AI calls of the period (ai_calls host_id+created_at): how many, the sum of the known costs, and the
  * answered calls without a price. A host the LLM never called has no row.

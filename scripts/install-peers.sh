@@ -28,6 +28,9 @@ command -v logwatch >/dev/null || [ -x /usr/sbin/logwatch ] || missing+=(logwatc
 # The HTML report is opened in headless Chromium at 600 px (overflow check, screenshots); charts need a font.
 command -v chromium >/dev/null || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# setup.sh and test/testmenu.sh are driven in tmux (send-keys, capture-pane); the menu is a whiptail checklist.
+command -v tmux >/dev/null || missing+=(tmux)
+command -v whiptail >/dev/null || missing+=(whiptail)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -90,6 +90,10 @@ export function buildProgram(version: string, setResult: (code: number) => void,
       setResult(await report({ ...globals(cmd), ...opts, send: Boolean(opts.send) }));
     });
 
+  // --- setup command (owner: src/cli/commands/setup.ts) ---
+
+  // --- sync-config command (owner: src/cli/commands/sync-config.ts) ---
+
   const db = program.command('db').description('database maintenance');
   db.command('migrate')
     .description('create or upgrade the database schema (run does this automatically)')

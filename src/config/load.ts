@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, formatProblem, type ConfigProblem } from '../errors.js';
-import type { LoadedConfig } from './types.js';
+import type { LoadedConfig, UnresolvedReference } from './types.js';
 import { formatPath, type PathSegment } from './config-path.js';
 import { readEnvironment, substituteValue, type Environment } from './env.js';
 import { issuesToProblems, problemAt, sortProblems, type ProblemSource } from './issues.js';
@@ -25,6 +25,12 @@ export interface LoadOptions {
   env?: Environment;
   /** Home directory for `~` (default: os.homedir()). */
   homeDir?: string;
+  /**
+   * What an unset `${VAR}` is: `error` (default: `run` cannot use the config), or `collect`: the value counts as not
+   * set, checks of that key are skipped, and the reference is listed in `LoadedConfig.unresolved` (`dthostmon config`
+   * shows it; sync-config validates files whose `${VAR}` are only set at run time).
+   */
+  unresolved?: 'error' | 'collect';
 }
 
 /** Keys the runtime ignores: an unset variable there is only a warning (the original's example uses one). */
@@ -52,6 +58,20 @@ function keepNull(path: PathSegment[]): boolean {
   return (path.length === 2 && path[0] === 'sites') || path[path.length - 1] === 'key_path';
 }
 
+/** A copy of `value` without the entries at `paths` (list items removed last-first, so indexes stay right). */
+function withoutPaths(value: unknown, paths: PathSegment[][]): unknown {
+  const copy = structuredClone(value);
+  const ordered = [...paths].sort((a, b) => formatPath(b).localeCompare(formatPath(a), 'en', { numeric: true }));
+  for (const at of ordered) {
+    let parent: unknown = copy;
+    for (const segment of at.slice(0, -1)) parent = (parent as Record<string | number, unknown> | null)?.[segment];
+    const last = at[at.length - 1];
+    if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+    else if (parent && typeof parent === 'object' && last !== undefined) delete (parent as Record<string | number, unknown>)[last];
+  }
+  return copy;
+}
+
 /**
  * Validates config `text` as if read from `file` (shown in messages; relative paths in the config
  * resolve against its directory). Returns a frozen LoadedConfig or throws ConfigError.
@@ -66,6 +86,8 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   const failedPaths = new Set<string>();
   // Values that came from `${VAR}`: API keys are accepted only from there.
   const substitutedPaths = new Set<string>();
+  const collect = options.unresolved === 'collect';
+  const unresolvedAt: { offset: number; path: PathSegment[]; names: string[] }[] = [];
 
   const tree = readYamlTree(text, {
     keepNull,
@@ -78,6 +100,11 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
       const id = formatPath(at);
       failedPaths.add(id);
       const names = [...new Set(result.missing)];
+      if (collect && !result.malformed) {
+        // Kept as written: a text key shows `${VAR}`; a key whose type the text breaks is dropped below.
+        unresolvedAt.push({ offset, path: [...at], names });
+        return value;
+      }
       const message =
         result.malformed ??
         (names.length === 1
@@ -101,8 +128,17 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     fail([problemAt(source, tree.valuePosition([]), [], 'expected a map of sections (global, database, email, ssh, sites, hosts, ...)')]);
   }
-  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  let parsed = configSchema.safeParse(raw, { reportInput: true });
   const schemaProblems = parsed.success ? [] : issuesToProblems(parsed.error.issues, configSchema, source);
+  if (collect && !parsed.success) {
+    // A `${PORT}` left unresolved cannot be a port: such values count as not set, and the rest is validated.
+    const failing = new Set(schemaProblems.map((p) => p.path));
+    const retry = configSchema.safeParse(
+      withoutPaths(raw, unresolvedAt.map((u) => u.path).filter((at) => failing.has(formatPath(at)))),
+      { reportInput: true },
+    );
+    if (retry.success) parsed = retry;
+  }
   const rules = checkRules(raw, source);
   const notAfterFailedSubstitution = (p: ConfigProblem) => !failedPaths.has(p.path);
   const errors = [
@@ -122,9 +158,14 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
       formatProblem,
     ),
   ];
+  const unresolved: UnresolvedReference[] = unresolvedAt.map((u) => {
+    const at = tree.position(u.offset);
+    return { path: formatPath(u.path), names: u.names, line: at.line, col: at.col };
+  });
   return deepFreeze({
     path,
     dir,
+    unresolved,
     document: document as unknown as Record<string, unknown>,
     pass: resolvePassSettings(document, dir, homeDir),
     store: resolveStoreSettings(document.database, dir, homeDir),

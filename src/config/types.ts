@@ -26,6 +26,16 @@ export interface PassSettings {
   logLevel: string;
 }
 
+/** A `${VAR}` left unset (only with `loadConfig(..., { unresolved: 'collect' })`): its key counts as not set. */
+export interface UnresolvedReference {
+  /** Config path of the value (`database.password`, `hosts[2].hostname`). */
+  path: string;
+  /** The unset variables it names. */
+  names: string[];
+  line: number;
+  col: number;
+}
+
 /** A config that has been read, substituted, validated and resolved. Frozen. */
 export interface LoadedConfig {
   /** Absolute path of the YAML file. */
@@ -42,6 +52,8 @@ export interface LoadedConfig {
   ai: AiSettings;
   /** Every host in file order, disabled ones included (with `enabled: false`). */
   hosts: ResolvedHost[];
+  /** Unset `${VAR}` references (empty unless loaded with `unresolved: 'collect'`). */
+  unresolved: UnresolvedReference[];
   /** Non-fatal notes (`sites.s02-austin is not a map; treated as empty`), located like errors. */
   warnings: string[];
   /** Secret values found in the config (passwords, keys, tokens) so output and logs can redact them. */

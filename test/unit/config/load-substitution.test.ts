@@ -33,6 +33,27 @@ describe('${VAR} substitution happens per value, after YAML parsing', () => {
     ]);
   });
 
+  test("unresolved: 'collect' lists every unset variable and loads the rest (dthostmon config, sync-config)", async () => {
+    const file = fixture('substitution/missing-var/dthostmon.yaml');
+    await expect(loadConfig(file, { env: {}, unresolved: 'collect' })).rejects.toThrow(/malformed variable reference/);
+    const text = (await import('node:fs')).readFileSync(file, 'utf8').replace('${bad name}', 'mon');
+    const config = loadText(text, { unresolved: 'collect' });
+    expect(config.unresolved).toEqual([
+      { path: 'global.monitor_interval', names: ['MONITOR_INTERVAL'], line: 2, col: 21 },
+      { path: 'database.port', names: ['DB_PORT'], line: 5, col: 9 },
+      { path: 'database.password', names: ['DB_PASSWORD'], line: 6, col: 13 },
+      { path: 'hosts[0].hostname', names: ['WEB1_ADDR'], line: 9, col: 15 },
+      { path: 'hosts[0].logs[0]', names: ['LOG_DIR'], line: 11, col: 12 },
+      { path: 'hosts[1].hostname', names: ['A', 'B'], line: 13, col: 15 },
+    ]);
+    const doc = config.document as { database: { port: number; password: string }; hosts: { hostname?: string; logs?: string[] }[] };
+    // A text key keeps the reference as written; a key the text cannot be (a port, an absolute path) is not set.
+    expect(doc.database.password).toBe('${DB_PASSWORD}');
+    expect(doc.database.port).toBe(5432);
+    expect(doc.hosts[0]?.hostname).toBeUndefined();
+    expect(config.hosts[0]?.logs).not.toContain('${LOG_DIR}/app.log');
+  });
+
   test('an unset variable in the ignored global.monitor_interval is only a warning', () => {
     const config = loadText('global:\n  monitor_interval: ${MONITOR_INTERVAL}\nhosts: []\n');
     expect(config.warnings).toEqual([

@@ -10,6 +10,15 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  // `dthostmon config schema | head`: a reader that goes away is not an error (no EPIPE stack
+  // trace); the rest of the output is dropped, as with cat.
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') === 0) {
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+      });
+    }
+  }
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 

@@ -91,7 +91,17 @@ const stepSchema = z.preprocess(
   z.union([z.object({ percent: z.number().gt(0).max(100) }), z.object({ bytes: z.number().int().positive() })], {
     error: (issue) => `expected a size such as "1GiB" or a percent of the mount such as "5%", got ${describeValue(issue.input)}`,
   }),
-);
+).meta({
+  // For the generated reference and JSON Schema (schema-walk.ts): what is written, not the parsed object.
+  docType: 'size ("1GiB", bytes) or percent of the mount ("5%")',
+  jsonSchema: {
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG]([iI]?[bB])?|[bB])?\\s*$' },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' },
+    ],
+  },
+});
 
 export const diskGrowthSchema = z
   .strictObject({

@@ -67,7 +67,17 @@ const band = z
     ctx.issues.push({ code: 'custom', message: parsed.error, input: value });
     return z.NEVER;
   })
-  .describe('A band of percent values, "low-high" (e.g. "0-30") or [low, high], within 0-100.');
+  .meta({
+    description: 'A band of percent values, "low-high" (e.g. "0-30") or [low, high], within 0-100.',
+    // For the generated reference and JSON Schema (schema-walk.ts): a transform has no shape of its own.
+    docType: 'band: "low-high" or [low, high]',
+    jsonSchema: {
+      anyOf: [
+        { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*-\\s*\\d+(\\.\\d+)?\\s*$' },
+        { type: 'array', items: { type: 'number', minimum: 0, maximum: 100 }, minItems: 2, maxItems: 2 },
+      ],
+    },
+  });
 
 /** `resource_thresholds`: any subset of the four bands. */
 export const resourceThresholdsSchema = z

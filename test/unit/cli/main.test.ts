@@ -1,23 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../../src/cli/main.js';
-import type { CliIo } from '../../../src/cli/output.js';
 import type { PassResult } from '../../../src/types.js';
 import { tempDir } from '../../helpers/cli.js';
-
-/** The CLI in-process, with buffers for stdout/stderr (the e2e tests spawn the built binary instead). */
-async function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; tty?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t), isTTY: options.tty ?? false },
-    stderr: { write: (t: string) => (stderr += t), isTTY: options.tty ?? false },
-    env: { NO_COLOR: '1', ...options.env },
-    cwd: options.cwd ?? process.cwd(),
-  };
-  const code = await main(['node', 'dthostmon', ...args], io);
-  return { code, stdout, stderr };
-}
+import { cli } from '../../helpers/cli-in-process.js';
 
 describe('dthostmon CLI (in-process)', () => {
   const dir = tempDir('dthm-cli-');

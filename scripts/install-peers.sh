@@ -31,6 +31,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 # setup.sh and test/testmenu.sh are driven in tmux (send-keys, capture-pane); the menu is a whiptail checklist.
 command -v tmux >/dev/null || missing+=(tmux)
 command -v whiptail >/dev/null || missing+=(whiptail)
+command -v crontab >/dev/null || missing+=(cron)   # setup.sh's schedule step writes a real crontab
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

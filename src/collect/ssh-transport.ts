@@ -5,8 +5,9 @@ import type { AnyAuthMethod, BaseAgent, ClientChannel, ConnectConfig, ParsedKey 
 import type { AcceptedHostKey, ExecOptions, ExecResult, PinnedHostKey, ResolvedHost, Transport } from '../types.js';
 import { CappedBuffer, MAX_BUFFERED_STDOUT_BYTES, MAX_STDERR_BYTES } from './capped-buffer.js';
 import { describeSshError } from './describe-ssh-error.js';
-import { decideHostKey, HostKeyRefusedError, preferredHostKeyAlgorithms, type HostKeyCheck } from './host-key-policy.js';
+import { decideHostKey, fingerprintSha256, HostKeyRefusedError, preferredHostKeyAlgorithms, type HostKeyCheck } from './host-key-policy.js';
 import { findKnownHostKeys, readKnownHosts, type KnownHosts } from './known-hosts.js';
+import { blobKeyType } from './ssh-blob.js';
 import { ClientKeyError, createStrongKeyAgent, loadClientKey, type KeyPassphrase } from './ssh-keys.js';
 
 const { Client } = ssh2;
@@ -28,6 +29,10 @@ export interface SshConnectOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Reads and checks a private key (loadClientKey); a per-pass cache avoids decrypting a shared key per host. */
   loadKey?: (keyPath: string, passphrase: KeyPassphrase) => Promise<ParsedKey>;
+  /** Told when the TCP connection is up, before the SSH handshake (`dthostmon setup` tells a closed port from a mute one). */
+  onTcpConnected?: () => void;
+  /** Told the host key the server presented, before it is verified (`dthostmon setup` shows it even when login fails). */
+  onHostKey?: (key: AcceptedHostKey) => void;
 }
 
 /**
@@ -51,6 +56,7 @@ export async function connectSsh(host: ResolvedHost, options: SshConnectOptions)
   };
   // Runs during key exchange: a refused key ends the connection before any credential is sent.
   const hostVerifier = (key: Buffer): boolean => {
+    options.onHostKey?.({ algorithm: blobKeyType(key), key: key.toString('base64'), fingerprint: fingerprintSha256(key) });
     const decision = decideHostKey(key, check);
     if (decision.isAccepted) state.hostKey = decision.key;
     else state.hostKeyError = decision.error;
@@ -60,6 +66,7 @@ export async function connectSsh(host: ResolvedHost, options: SshConnectOptions)
   client.on('error', (err) => {
     state.lastError = describeSshError(err, host.ssh.connectTimeoutMs);
   });
+  if (options.onTcpConnected) client.once('connect', options.onTcpConnected);
   const closed = new Promise<void>((resolve) =>
     client.once('close', () => {
       state.isClosed = true;

@@ -53,6 +53,21 @@ async function migrationTableSchema(db: Kysely<unknown>): Promise<string | undef
   return result.rows[0]?.schema ?? undefined;
 }
 
+/** A Migrator over `db` and the migrations folder. @throws StoreError when the store cannot be asked its schema. */
+async function createMigrator(db: Kysely<unknown>, migrationsDir: string | undefined): Promise<Migrator> {
+  let schema: string | undefined;
+  try {
+    schema = await migrationTableSchema(db);
+  } catch (err) {
+    throw new StoreError(`cannot migrate the store: ${errorMessage(err)}`, { cause: err });
+  }
+  return new Migrator({
+    db,
+    provider: new FolderMigrationProvider(migrationsDir ?? defaultMigrationsDir()),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+}
+
 /**
  * Applies every pending migration (run at the start of every pass). Idempotent: a second call applies nothing.
  * @returns the names of the migrations applied now, in order.
@@ -62,18 +77,7 @@ export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   options: { migrationsDir?: string } = {},
 ): Promise<{ applied: string[] }> {
-  const anyDb = db as Kysely<unknown>;
-  let schema: string | undefined;
-  try {
-    schema = await migrationTableSchema(anyDb);
-  } catch (err) {
-    throw new StoreError(`cannot migrate the store: ${errorMessage(err)}`, { cause: err });
-  }
-  const migrator = new Migrator({
-    db: anyDb,
-    provider: new FolderMigrationProvider(options.migrationsDir ?? defaultMigrationsDir()),
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
+  const migrator = await createMigrator(db as Kysely<unknown>, options.migrationsDir);
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error');
@@ -84,5 +88,27 @@ export async function migrateToLatest<DB>(
     applied: results
       .filter((result) => result.status === 'Success' && result.direction === 'Up')
       .map((result) => result.migrationName),
+  };
+}
+
+/**
+ * Which migrations the store has and which it lacks, without changing it (Kysely only reads its migration table, and
+ * only when it exists): `dthostmon db status`, so setup.sh can ask before migrating.
+ * @throws StoreError when the store or the migrations folder cannot be read.
+ */
+export async function migrationStatus<DB>(
+  db: Kysely<DB>,
+  options: { migrationsDir?: string } = {},
+): Promise<{ applied: string[]; pending: string[] }> {
+  const migrator = await createMigrator(db as Kysely<unknown>, options.migrationsDir);
+  let migrations;
+  try {
+    migrations = await migrator.getMigrations();
+  } catch (err) {
+    throw new StoreError(`cannot read the migration state of the store: ${errorMessage(err)}`, { cause: err });
+  }
+  return {
+    applied: migrations.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: migrations.filter((m) => m.executedAt === undefined).map((m) => m.name),
   };
 }

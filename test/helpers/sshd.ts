@@ -39,6 +39,12 @@ export interface SshdOptions {
    * sshd reads authorized_keys as the user, so the scratch directory becomes traversable (0711; its files keep 0600).
    */
   extraUsers?: string[];
+  /**
+   * Accounts that may log in with their password and with their own `~/.ssh/authorized_keys` (which is added to
+   * AuthorizedKeysFile), but not with the generated client key: what `dthostmon setup --push-keys` meets on a new host.
+   * Password authentication is allowed for these accounts only (a `Match User` block).
+   */
+  passwordUsers?: string[];
 }
 
 /**
@@ -72,6 +78,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdPeer | n
     await chmod(dir, 0o711);
     await chmod(join(dir, 'authorized_keys'), 0o711);
   }
+  const passwordUsers = options.passwordUsers ?? [];
+  for (const extra of passwordUsers) await assertLoginAllowed(extra);
   // Privilege separation directory: sshd started as root refuses to run without it.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true });
 
@@ -81,18 +89,20 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdPeer | n
     'ListenAddress 127.0.0.1',
     `HostKey ${hostKey}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}/%u`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}/%u${passwordUsers.length > 0 ? ' .ssh/authorized_keys' : ''}`,
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
     'PermitRootLogin prohibit-password',
-    `AllowUsers ${[user, ...extraUsers].join(' ')}`,
+    `AllowUsers ${[user, ...extraUsers, ...passwordUsers].join(' ')}`,
     // Keys and authorized_keys live under the world-writable tmp directory.
     'StrictModes no',
     'MaxStartups 100:30:200',
     'MaxSessions 20',
     'LogLevel VERBOSE',
+    // Match blocks come last: everything after one belongs to it.
+    ...(passwordUsers.length > 0 ? [`Match User ${passwordUsers.join(',')}`, '  PasswordAuthentication yes'] : []),
   ].join('\n');
   const configPath = join(dir, 'sshd_config');
   await writeFile(configPath, `${config}\n`);

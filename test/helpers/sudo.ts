@@ -29,6 +29,11 @@ export async function canTestSudo(): Promise<boolean> {
 export interface ThrowawayUsers {
   /** Creates an unprivileged user (`<prefix><random hex>`, shell /bin/sh) that can log in with a key (no password). */
   add(prefix: string): Promise<string>;
+  /**
+   * Creates an unprivileged user like `add`, but with `password` (set through chpasswd's stdin, never on a command
+   * line) and no authorized key: a new host before `dthostmon setup --push-keys`.
+   */
+  addWithPassword(prefix: string, password: string): Promise<string>;
   /** Lets `user` run sh as root without a password, as docs/collection.md tells operators to. */
   allowSudoSh(user: string): Promise<void>;
   remove(): Promise<void>;
@@ -43,6 +48,13 @@ export function throwawayUsers(): ThrowawayUsers {
       // `-p '*'`: no password, but not locked ("!"), which sshd with UsePAM no would refuse even for a key login.
       await execa('useradd', ['-m', '-s', '/bin/sh', '-p', '*', name]);
       users.push(name);
+      return name;
+    },
+    async addWithPassword(prefix, password) {
+      const name = `${prefix}${randomBytes(4).toString('hex')}`;
+      await execa('useradd', ['-m', '-s', '/bin/sh', name]);
+      users.push(name);
+      await execa('chpasswd', [], { input: `${name}:${password}\n` });
       return name;
     },
     async allowSudoSh(user) {

@@ -19,16 +19,21 @@ Examples:
   $ dthostmon run -c /opt/dthostmon/config/dthostmon.yaml --quiet    from cron: prints only problems
   $ dthostmon run --host web-01 --host db-01    only these hosts
   $ dthostmon run --json | jq '.hosts[] | {name, score}'
-  $ dthostmon config                            the resolved config, secrets masked
+  $ dthostmon config                            the resolved config, secrets masked, where each value came from
+  $ dthostmon config validate                   exit 0 when the config is valid, else 2 with every problem
   $ dthostmon report --host web-01 --format html --out web-01.html
   $ dthostmon report --site s01-chicago --since 7d --send
   $ dthostmon db migrate                        create or upgrade the database schema
+  $ dthostmon setup                             test every host: connection, host key, login, sudo, logs, tools
+  $ dthostmon setup --generate-key --push-keys  first setup: create the key and install it (asks the password once)
+  $ dthostmon sync-config --dry-run             sites and hosts from $DOCKER_SITES_DIR, as a diff; nothing written
 
 Config file: -c/--config, else $DTHOSTMON_CONFIG, else ./config/dthostmon.yaml, else
 /opt/dthostmon/config/dthostmon.yaml.
 
 Exit codes: 0 pass complete, 1 pass complete but some host failed, 2 config or usage error,
-3 store unavailable, 4 another pass is running, 70 internal error (a bug: rerun with --verbose).
+3 store unavailable, 4 another pass is running, 70 internal error (a bug: rerun with --verbose),
+130 setup cancelled at the password prompt.
 `;
 
 /**
@@ -65,14 +70,32 @@ export function buildProgram(version: string, setResult: (code: number) => void,
       setResult(await run({ ...globals(cmd), hosts: opts.host ?? [] }));
     });
 
-  program
+  const configCommand = program
     .command('config')
-    .description('print the resolved config (secrets masked) and each host\'s settings')
+    .description("print the resolved config (secrets masked), each host's settings and where each came from")
     .option('--show-secrets', 'print secrets in clear text', false)
+    .addOption(new Option('--host <name...>', "only these hosts' resolved settings"))
     .allowExcessArguments(false)
-    .action(async (opts: { showSecrets: boolean }, cmd: Command) => {
+    .action(async (opts: { showSecrets: boolean; host?: string[] }, cmd: Command) => {
       const { config } = await import('./commands/config.js');
-      setResult(await config({ ...globals(cmd), showSecrets: Boolean(opts.showSecrets) }));
+      setResult(await config({ ...globals(cmd), showSecrets: Boolean(opts.showSecrets), hosts: opts.host ?? [] }));
+    });
+  configCommand
+    .command('validate')
+    .description('check the config as `run` would load it: exit 0 when valid, 2 with every problem located')
+    .allowExcessArguments(false)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { configValidate } = await import('./commands/config.js');
+      setResult(await configValidate(globals(cmd)));
+    });
+  configCommand
+    .command('schema')
+    .description('print the JSON Schema of dthostmon.yaml (editor completion and checks)')
+    .option('--out <file>', 'write it to this file instead of stdout')
+    .allowExcessArguments(false)
+    .action(async (opts: { out?: string }, cmd: Command) => {
+      const { configSchemaCommand } = await import('./commands/config.js');
+      setResult(await configSchemaCommand({ ...globals(cmd), out: opts.out }));
     });
 
   program
@@ -91,8 +114,62 @@ export function buildProgram(version: string, setResult: (code: number) => void,
     });
 
   // --- setup command (owner: src/cli/commands/setup.ts) ---
+  program
+    .command('setup')
+    .description('check every host (connection, host key, key login, sudo, log access, tools); create and install the SSH key')
+    .addOption(new Option('--host <name...>', 'only these hosts, disabled ones included (repeatable)'))
+    .option('--generate-key', 'create the Ed25519 key at ssh.key_path (0600) if there is none', false)
+    .option('--push-keys', "install the key on hosts that refuse it (asks the user's password once, on a terminal)", false)
+    .allowExcessArguments(false)
+    .action(async (opts: { host?: string[]; generateKey: boolean; pushKeys: boolean }, cmd: Command) => {
+      const { setup } = await import('./commands/setup.js');
+      setResult(await setup({ ...globals(cmd), hosts: opts.host ?? [], generateKey: Boolean(opts.generateKey), pushKeys: Boolean(opts.pushKeys) }));
+    });
 
   // --- sync-config command (owner: src/cli/commands/sync-config.ts) ---
+  program
+    .command('sync-config')
+    .description('build the sites and hosts of dthostmon.yaml from the divtools sites dir (or write example files)')
+    .option('--sites-dir <dir>', 'the sites dir (default $DOCKER_SITES_DIR, else $DIVTOOLS/docker/sites)')
+    .option('--dry-run', 'print the change as a unified diff and validate it; write nothing', false)
+    .option('--debug', 'list the files read and what each contributed', false)
+    .option('--prune', 'remove hosts whose site or host folder is gone', false)
+    .option('--site <id>', 'only this site folder (scaffolds: the site; default SITE_NAME from ~/.env)')
+    .option('--host <folder>', 'only host folders of this name (scaffolds: the host; default this hostname)')
+    .option('--example-yaml <file>', 'write an example dthm YAML to FILE ("-" = stdout); a site example for --site or a FILE named *site*')
+    .option('--example-env <file>', 'write an example env file to FILE ("-" = stdout), site or host as for --example-yaml')
+    .option('--scaffold-yaml', 'create <sites>/<site>/<host>/dthm-<host>.yaml for --site/--host, or every host folder with --all', false)
+    .option('--scaffold-env', 'create or complete <sites>/<site>/<host>/.env.<host> likewise', false)
+    .option('--all', 'scaffold every host folder (of --site, else of every site)', false)
+    .option('--force', 'scaffolds: overwrite an existing YAML, append missing variables to an existing env file', false)
+    .allowExcessArguments(false)
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 synced (or up to date), 2 a problem in a folder file, the config or the flags: nothing written.
+Details: docs/sync-config.md`,
+    )
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const { syncConfig } = await import('./commands/sync-config.js');
+      const text = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
+      setResult(
+        await syncConfig({
+          ...globals(cmd),
+          sitesDir: text('sitesDir'),
+          dryRun: Boolean(opts.dryRun),
+          debug: Boolean(opts.debug),
+          prune: Boolean(opts.prune),
+          site: text('site'),
+          host: text('host'),
+          exampleYaml: text('exampleYaml'),
+          exampleEnv: text('exampleEnv'),
+          scaffoldYaml: Boolean(opts.scaffoldYaml),
+          scaffoldEnv: Boolean(opts.scaffoldEnv),
+          all: Boolean(opts.all),
+          force: Boolean(opts.force),
+        }),
+      );
+    });
 
   const db = program.command('db').description('database maintenance');
   db.command('migrate')
@@ -101,6 +178,13 @@ export function buildProgram(version: string, setResult: (code: number) => void,
     .action(async (_opts: unknown, cmd: Command) => {
       const { dbMigrate } = await import('./commands/db-migrate.js');
       setResult(await dbMigrate(globals(cmd)));
+    });
+  db.command('status')
+    .description('print the store and whether migrations are pending (exit 0 up to date, 1 pending, 3 store unavailable)')
+    .allowExcessArguments(false)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { dbStatus } = await import('./commands/db-status.js');
+      setResult(await dbStatus(globals(cmd)));
     });
 
   return program;

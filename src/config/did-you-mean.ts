@@ -2,7 +2,7 @@
 import type { PathSegment } from './config-path.js';
 
 /** The parts of a zod 4 schema definition we walk (zod exposes them as `schema._zod.def`). */
-interface SchemaDef {
+export interface SchemaDef {
   type: string;
   shape?: Record<string, unknown>;
   innerType?: unknown;
@@ -19,7 +19,7 @@ function defOf(schema: unknown): SchemaDef | undefined {
 }
 
 /** Strips optional/default/pipe wrappers down to the schema that gives the data its shape. */
-function unwrap(schema: unknown): SchemaDef | undefined {
+export function unwrap(schema: unknown): SchemaDef | undefined {
   let def = defOf(schema);
   for (let guard = 0; def && guard < 20; guard += 1) {
     if (WRAPPERS.has(def.type)) def = defOf(def.innerType);

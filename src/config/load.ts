@@ -103,6 +103,8 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
       if (collect && !result.malformed) {
         // Kept as written: a text key shows `${VAR}`; a key whose type the text breaks is dropped below.
         unresolvedAt.push({ offset, path: [...at], names });
+        // Still a value from `${VAR}`: an API key written this way is not one written in the file.
+        substitutedPaths.add(id);
         return value;
       }
       const message =

@@ -21,7 +21,13 @@ function hostPart(host: string): string {
 
 /** The URL without its password (userinfo password and `password=` query parameter). */
 export function displayPostgresUrl(url: string): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL: a `${DATABASE_URL}` left for run time (loaded with unresolved: 'collect'). Shown without a password.
+    return url.replace(/\/\/([^:@/\s]*):[^@/\s]*@/, '//$1@');
+  }
   parsed.password = '';
   parsed.searchParams.delete('password');
   return parsed.toString();

@@ -22,10 +22,10 @@ export interface SubstitutionResult {
 }
 
 /** Original accepted names: letters, digits and underscores. */
-const NAME = /^[A-Za-z0-9_]+$/;
+export const VARIABLE_NAME = /^[A-Za-z0-9_]+$/;
 
-/** Index of the `}` closing the `${` whose body starts at `from`, honouring nested `${...}`. */
-function closingBrace(text: string, from: number): number {
+/** Index of the `}` closing the `${` whose body starts at `from`, honouring nested `${...}` (also sync-config's). */
+export function closingBrace(text: string, from: number): number {
   let depth = 0;
   for (let i = from; i < text.length; i += 1) {
     if (text[i] === '$' && text[i + 1] === '{') {
@@ -70,7 +70,7 @@ export function substituteValue(text: string, env: Environment): SubstitutionRes
     const body = text.slice(i + 2, end);
     const sep = body.indexOf(':-');
     const name = sep >= 0 ? body.slice(0, sep) : body;
-    if (!NAME.test(name)) {
+    if (!VARIABLE_NAME.test(name)) {
       malformed ??= `malformed variable reference "\${${body}}" (expected \${NAME} or \${NAME:-default})`;
       out += text.slice(i, end + 1);
     } else {

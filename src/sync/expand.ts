@@ -9,6 +9,7 @@
  * - `${VAR:-default}` with VAR set is expanded; with VAR unset it is kept for run time, where the default applies.
  * - `$${...}` is the loader's escape for a literal `${...}`: kept as written.
  */
+import { VARIABLE_NAME, closingBrace } from '../config/env.js';
 
 export type Variables = Readonly<Record<string, string | undefined>>;
 
@@ -20,23 +21,6 @@ export interface Expansion {
   deferred: string[];
   /** The first malformed reference (`${a b}`, an unclosed `${`), kept as written; or null. */
   malformed: string | null;
-}
-
-const NAME = /^[A-Za-z0-9_]+$/;
-
-/** Index of the `}` closing a `${` whose body starts at `from`, honouring nested `${...}` in defaults. */
-function closingBrace(text: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i += 1) {
-    if (text.startsWith('${', i)) {
-      depth += 1;
-      i += 1;
-    } else if (text[i] === '}') {
-      if (depth === 0) return i;
-      depth -= 1;
-    }
-  }
-  return -1;
 }
 
 /** Expands one text value (see the module comment). */
@@ -57,7 +41,7 @@ export function expandText(text: string, vars: Variables): Expansion {
     if (text.startsWith('${{', i)) {
       const end = text.indexOf('}}', i + 3);
       const name = end < 0 ? '' : text.slice(i + 3, end);
-      if (NAME.test(name)) {
+      if (VARIABLE_NAME.test(name)) {
         deferred.push(name);
         out += `\${${name}}`;
         i = end + 2;
@@ -79,7 +63,7 @@ export function expandText(text: string, vars: Variables): Expansion {
     const sep = body.indexOf(':-');
     const name = sep >= 0 ? body.slice(0, sep) : body;
     const value = vars[name];
-    if (!NAME.test(name)) {
+    if (!VARIABLE_NAME.test(name)) {
       malformed ??= `malformed variable reference "\${${body}}" (expected \${NAME}, \${NAME:-default} or \${{NAME}})`;
       out += text.slice(i, end + 1);
     } else if (value !== undefined && (sep < 0 || value !== '')) {

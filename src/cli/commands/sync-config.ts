@@ -6,26 +6,17 @@ import { findConfigPath } from '../../config/find-config.js';
 import { collectSecrets, redactText } from '../../config/mask.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { planSync, type SyncPlan } from '../../sync/plan.js';
-import { runScaffolds } from '../../sync/scaffold.js';
+import { runScaffolds, type ScaffoldOptions } from '../../sync/scaffold.js';
 import { summaryJson, summaryLines, type SyncOutcome } from '../../sync/summary.js';
 import { writeConfigAtomically } from '../../sync/write.js';
 import { unifiedDiff } from '../../util/unified-diff.js';
 import { createOutput } from '../output.js';
 import type { GlobalOptions } from '../program.js';
 
-export interface SyncConfigOptions extends GlobalOptions {
-  sitesDir?: string;
-  dryRun: boolean;
+/** The CLI flags: the scaffold ones (shared with src/sync/scaffold.ts) and the sync's own. */
+export interface SyncConfigOptions extends GlobalOptions, Omit<ScaffoldOptions, 'cwd'> {
   debug: boolean;
   prune: boolean;
-  site?: string;
-  host?: string;
-  exampleYaml?: string;
-  exampleEnv?: string;
-  scaffoldYaml: boolean;
-  scaffoldEnv: boolean;
-  all: boolean;
-  force: boolean;
 }
 
 /** `--sites-dir`, else $DOCKER_SITES_DIR, else $DIVTOOLS/docker/sites. */

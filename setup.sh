@@ -148,26 +148,8 @@ stop() {
 
 # ask QUESTION DEFAULT(y|n): 0 for yes, 1 for no. q and end of input cancel.
 ask() {
-  local question=$1 default=$2 hint answer
-  [ "$default" = y ] && hint='[Y/n/q]' || hint='[y/N/q]'
-  if [ "$YES" = 1 ]; then
-    say "  $question $hint $default (--yes)"
-    [ "$default" = y ]
-    return
-  fi
-  while :; do
-    printf '  %s %s ' "$question" "$hint"
-    IFS= read -r answer || { log "  $question $hint <end of input>"; cancel 1; }
-    [ -t 0 ] || printf '%s\n' "$answer"
-    log "  $question $hint answer: ${answer:-<Enter>}"
-    answer=$(printf '%s' "${answer:-$default}" | tr '[:upper:]' '[:lower:]')
-    case $answer in
-      y | yes) return 0 ;;
-      n | no) return 1 ;;
-      q | quit) cancel 1 ;;
-      *) say '  please answer y, n or q' ;;
-    esac
-  done
+  choose "$1" "$2" y n
+  [ "$CHOICE" = y ]
 }
 
 # choose QUESTION DEFAULT LETTERS...: sets CHOICE to the letter chosen. q and end of input cancel.
@@ -193,6 +175,7 @@ choose() {
     [ -t 0 ] || printf '%s\n' "$answer"
     log "  $question [$hint] answer: ${answer:-<Enter>}"
     answer=$(printf '%s' "${answer:-$default}" | tr '[:upper:]' '[:lower:]')
+    case $answer in yes) answer=y ;; no) answer=n ;; quit) answer=q ;; esac
     [ "$answer" = q ] && cancel 1
     [[ $letters == *" $answer "* ]] && { CHOICE=$answer; return; }
     say "  please answer one of: $* or q"

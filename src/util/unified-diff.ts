@@ -8,43 +8,66 @@ export type DiffOp = { kind: 'equal'; a: number; b: number } | { kind: 'delete';
 
 /**
  * The shortest edit script turning `a` into `b`. Deletions come before insertions within a change, as diff prints
- * them. Memory is O((N+M) * D): fine for config files, where D (the number of changed lines) is small.
+ * them. The common head and tail are matched first (a sync usually appends or edits a few places); Myers' search then
+ * keeps one Int32Array of 2d+1 entries per step d, so memory is O(D^2) in the changed lines only: 500 new hosts
+ * (7,000 lines) appended to a config cost a few kilobytes, not the gigabyte an (N+M)-wide trace per step would.
  */
 export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head += 1;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail += 1;
+  const ops: DiffOp[] = [];
+  for (let i = 0; i < head; i += 1) ops.push({ kind: 'equal', a: i, b: i });
+  const middle = middleOps(a.slice(head, a.length - tail), b.slice(head, b.length - tail));
+  for (const op of middle) {
+    if (op.kind === 'equal') ops.push({ kind: 'equal', a: op.a + head, b: op.b + head });
+    else if (op.kind === 'delete') ops.push({ kind: 'delete', a: op.a + head });
+    else ops.push({ kind: 'insert', b: op.b + head });
+  }
+  for (let i = tail; i > 0; i -= 1) ops.push({ kind: 'equal', a: a.length - i, b: b.length - i });
+  return groupDeletesFirst(ops);
+}
+
+/** Myers' greedy search over what differs; `trace[d][k + d]` is the furthest x on diagonal k after d edits. */
+function middleOps(a: readonly string[], b: readonly string[]): DiffOp[] {
   const n = a.length;
   const m = b.length;
-  const max = n + m;
-  const offset = max + 1;
-  const v = new Array<number>(2 * max + 3).fill(0);
-  const trace: number[][] = [];
-  let found = false;
-  for (let d = 0; d <= max && !found; d += 1) {
-    trace.push(v.slice());
+  if (n === 0) return b.map((_, i) => ({ kind: 'insert', b: i }));
+  if (m === 0) return a.map((_, i) => ({ kind: 'delete', a: i }));
+  const at = (row: Int32Array, d: number, k: number): number => (k < -d || k > d ? -1 : (row[k + d] as number));
+  const trace: Int32Array[] = [];
+  let previous = new Int32Array(1);
+  let done = false;
+  for (let d = 0; d <= n + m && !done; d += 1) {
+    const row = new Int32Array(2 * d + 1);
     for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number));
-      let x = down ? (v[offset + k + 1] as number) : (v[offset + k - 1] as number) + 1;
+      const down = k === -d || (k !== d && at(previous, d - 1, k - 1) < at(previous, d - 1, k + 1));
+      let x = d === 0 ? 0 : down ? at(previous, d - 1, k + 1) : at(previous, d - 1, k - 1) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x += 1;
         y += 1;
       }
-      v[offset + k] = x;
+      row[k + d] = x;
       if (x >= n && y >= m) {
-        found = true;
+        done = true;
         break;
       }
     }
+    trace.push(row);
+    previous = row;
   }
   // Walk the trace back from (n, m), collecting the snake of each step in reverse.
   const ops: DiffOp[] = [];
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d -= 1) {
-    const vd = trace[d] as number[];
     const k = x - y;
-    const down = k === -d || (k !== d && (vd[offset + k - 1] as number) < (vd[offset + k + 1] as number));
+    const prevRow = trace[d - 1];
+    const down = d > 0 && prevRow !== undefined && (k === -d || (k !== d && at(prevRow, d - 1, k - 1) < at(prevRow, d - 1, k + 1)));
     const prevK = down ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : (vd[offset + prevK] as number);
+    const prevX = d === 0 || prevRow === undefined ? 0 : at(prevRow, d - 1, prevK);
     const prevY = d === 0 ? 0 : prevX - prevK;
     while (x > prevX && y > prevY) {
       x -= 1;
@@ -58,8 +81,7 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] 
     x = prevX;
     y = prevY;
   }
-  ops.reverse();
-  return groupDeletesFirst(ops);
+  return ops.reverse();
 }
 
 /** Within each run of changes, deletions first: `-old` above `+new`, as every diff tool prints them. */

@@ -19,6 +19,42 @@ describe('diffLines', () => {
     expect(ops.filter((o) => o.kind !== 'equal')).toHaveLength(5);
   });
 
+  it('is minimal and correct on 500 random pairs (edit count = n + m - 2 * LCS)', () => {
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const lcs = (a: string[], b: string[]): number => {
+      const row = new Array<number>(b.length + 1).fill(0);
+      for (const x of a) {
+        let diagonal = 0;
+        for (let j = 1; j <= b.length; j += 1) {
+          const up = row[j] as number;
+          row[j] = x === b[j - 1] ? diagonal + 1 : Math.max(up, row[j - 1] as number);
+          diagonal = up;
+        }
+      }
+      return row[b.length] as number;
+    };
+    for (let i = 0; i < 500; i += 1) {
+      const a = Array.from({ length: random(30) }, () => 'abcde'[random(5)] as string);
+      const b = Array.from({ length: random(30) }, () => 'abcde'[random(5)] as string);
+      expect(apply(a, b)).toEqual(b);
+      expect(diffLines(a, b).filter((o) => o.kind !== 'equal')).toHaveLength(a.length + b.length - 2 * lcs(a, b));
+    }
+  });
+
+  it('7,000 lines appended after a short file, and 500 edits spread over 7,000 lines', () => {
+    const short = lines(3);
+    const long = lines(7000);
+    expect(apply(short, long)).toEqual(long);
+    expect(diffLines(short, long).filter((o) => o.kind === 'insert')).toHaveLength(6997);
+    const edited = long.map((l, i) => (i % 14 === 0 ? `${l} changed` : l));
+    expect(apply(long, edited)).toEqual(edited);
+    expect(diffLines(long, edited).filter((o) => o.kind === 'delete')).toHaveLength(500);
+  });
+
   it('handles empty sides and equal inputs', () => {
     expect(diffLines([], [])).toEqual([]);
     expect(diffLines([], ['x'])).toEqual([{ kind: 'insert', b: 0 }]);

@@ -20,7 +20,7 @@ Options:
   -sites-dir DIR             sites dir (default: $DOCKER_SITES_DIR, else $DIVTOOLS/docker/sites)
   -site S, --site S          only site S (scaffolds: the site; default SITE_NAME from ~/.env)
   -host H, --host H          only host folders named H (scaffolds: the host; default this hostname)
-  -prune, --prune            remove hosts whose site or host folder is gone
+  -prune, --prune            remove hosts whose host folder is gone (in a site folder that exists)
   -yaml-ex FILE, -yex FILE   write an example dthm YAML to FILE ("-" = stdout; a site example for -site
                              without -host, or when FILE's name contains "site")
   -env-ex FILE, -eex FILE    write an example env file to FILE ("-" = stdout), site or host likewise

@@ -133,7 +133,7 @@ export function buildProgram(version: string, setResult: (code: number) => void,
     .option('--sites-dir <dir>', 'the sites dir (default $DOCKER_SITES_DIR, else $DIVTOOLS/docker/sites)')
     .option('--dry-run', 'print the change as a unified diff and validate it; write nothing', false)
     .option('--debug', 'list the files read and what each contributed', false)
-    .option('--prune', 'remove hosts whose site or host folder is gone', false)
+    .option('--prune', 'remove hosts whose host folder is gone (in a site folder that exists)', false)
     .option('--site <id>', 'only this site folder (scaffolds: the site; default SITE_NAME from ~/.env)')
     .option('--host <folder>', 'only host folders of this name (scaffolds: the host; default this hostname)')
     .option('--example-yaml <file>', 'write an example dthm YAML to FILE ("-" = stdout); a site example for --site or a FILE named *site*')

@@ -52,7 +52,7 @@ const CORE_TAG_PREFIX = 'tag:yaml.org,2002:';
 const MAX_ALIAS_EXPANSIONS = 1000;
 
 /** The first sentence of a yaml library message, without its "at line x, column y" tail. */
-function plainMessage(message: string): string {
+export function plainMessage(message: string): string {
   const first = message.split('\n')[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
+import { plainMessage } from '../config/yaml-tree.js';
 import { canonicalize } from './canonical.js';
 import { coerceList } from './coerce.js';
 import { plainOf, textAt } from './document.js';
@@ -35,7 +36,7 @@ export function readConfigFile(path: string): ConfigFile {
     throw new ConfigError(
       doc.errors.map((e) => {
         const at = lineCounter.linePos(e.pos[0]);
-        return { file: path, line: at.line, col: at.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
+        return { file: path, line: at.line, col: at.col, path: '', message: `invalid YAML: ${plainMessage(e.message)}` };
       }),
     );
   }

@@ -3,6 +3,7 @@
  * monitoring machine). An existing key is never touched; a new one is written exclusively (`wx`), so a key created
  * at the same moment by someone else is not overwritten either.
  */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
@@ -19,6 +20,40 @@ function describePublicKey(line: string): { publicKey: string; fingerprint: stri
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) return null;
   return { publicKey: line.trim(), fingerprint: fingerprintSha256(key.getPublicSSH()) };
+}
+
+/** An SSH wire-format string: uint32 length, then the bytes. */
+function sshString(data: Buffer | string): Buffer {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+/**
+ * A new Ed25519 key pair in OpenSSH's formats (PROTOCOL.key: unencrypted `openssh-key-v1`, and the `ssh-ed25519
+ * AAAA... comment` line), from node:crypto. Not ssh2's generateKeyPairSync: it strips leading zero bytes from the
+ * public key, so about 1 key in 256 cannot be parsed again (mscdex/ssh2#1513), which made setup fail at random.
+ */
+export function newEd25519KeyPair(comment: string): { private: string; public: string } {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d as string, 'base64url');
+  const pub = Buffer.from(jwk.x as string, 'base64url');
+  const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
+  const check = randomBytes(4);
+  let section = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  // Padded with 1, 2, 3, ... to the cipher block size (8 for "none").
+  const padding = Buffer.from(Array.from({ length: (8 - (section.length % 8)) % 8 }, (_, i) => i + 1));
+  section = Buffer.concat([section, padding]);
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(1);
+  const body = Buffer.concat([Buffer.from('openssh-key-v1\0', 'latin1'), sshString('none'), sshString('none'), sshString(''), count, sshString(publicBlob), sshString(section)]);
+  const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
+  return {
+    private: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    public: `ssh-ed25519 ${publicBlob.toString('base64')} ${comment}`,
+  };
 }
 
 /** Whether something is at `path`; any other failure than "no such file" (permission, not a directory) throws. */
@@ -59,7 +94,7 @@ export async function generateKey(keyPath: string, comment: string): Promise<Key
     if (await exists(`${keyPath}.pub`)) return failed(`${keyPath}.pub exists without ${keyPath}: move it away first`);
     const dir = dirname(keyPath);
     if (!(await exists(dir))) await mkdir(dir, { recursive: true, mode: 0o700 });
-    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const pair = newEd25519KeyPair(comment);
     await writeFile(keyPath, pair.private, { flag: 'wx', mode: 0o600 });
     await writeFile(`${keyPath}.pub`, `${pair.public.trim()}\n`, { flag: 'wx', mode: 0o644 });
     // The modes given to open() are filtered by the umask: set them exactly.

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { newEd25519KeyPair } from '../../../src/setup/generate-key.js';
 import { connectSsh } from '../../../src/collect/ssh-transport.js';
 import { createLocalTransport } from '../../../src/collect/local-transport.js';
 import { readKnownHosts } from '../../../src/collect/known-hosts.js';
@@ -44,7 +44,7 @@ describe('setup connection failures', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dthm-setup-conn-'));
     keyPath = join(dir, 'id_ed25519');
-    await writeFile(keyPath, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    await writeFile(keyPath, newEd25519KeyPair('dthostmon@test').private, { mode: 0o600 });
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

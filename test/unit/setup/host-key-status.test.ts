@@ -2,11 +2,12 @@ import ssh2 from 'ssh2';
 import { fingerprintSha256 } from '../../../src/collect/host-key-policy.js';
 import { parseKnownHosts } from '../../../src/collect/known-hosts.js';
 import { hostKeyCheckFor, hostKeyStatus } from '../../../src/setup/host-key-status.js';
+import { newEd25519KeyPair } from '../../../src/setup/generate-key.js';
 import type { AcceptedHostKey, PinnedHostKey } from '../../../src/types.js';
 import { makeHost } from '../../helpers/host.js';
 
 function hostKey(): AcceptedHostKey {
-  const blob = ssh2.utils.parseKey(ssh2.utils.generateKeyPairSync('ed25519').public) as ssh2.ParsedKey;
+  const blob = ssh2.utils.parseKey(newEd25519KeyPair('test').public) as ssh2.ParsedKey;
   const raw = blob.getPublicSSH();
   return { algorithm: 'ssh-ed25519', key: raw.toString('base64'), fingerprint: fingerprintSha256(raw) };
 }

@@ -32,6 +32,13 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v tmux >/dev/null || missing+=(tmux)
 command -v whiptail >/dev/null || missing+=(whiptail)
 command -v crontab >/dev/null || missing+=(cron)   # setup.sh's schedule step writes a real crontab
+# Metrics sources (issue #8): real Prometheus + node_exporter (promtool backfills history), InfluxDB 1.x, Glances 3
+# in web-server mode (python3-bottle is only a Recommends of glances, and -w needs it).
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
+command -v influxd >/dev/null || missing+=(influxdb)
+command -v glances >/dev/null || missing+=(glances)
+/usr/bin/python3 -c 'import bottle' 2>/dev/null || missing+=(python3-bottle)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

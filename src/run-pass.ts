@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import type { HttpClient, HttpClientOptions } from './collect/metrics/http.js';
 import type { LoadedConfig } from './config/types.js';
 import { createRenderer } from './report/render.js';
 import { connectWithRetry, sleepUnlessAborted } from './collect/connect-with-retry.js';
@@ -53,6 +54,8 @@ export interface PassDeps {
   compactResults?: boolean;
   /** Senders instead of the configured SMTP / Pushover ones (tests). */
   senders?: SenderOverrides;
+  /** The HTTP client of the metrics sources (tests: count or slow requests); default createHttpClient. */
+  createMetricsHttp?: (options: HttpClientOptions) => HttpClient;
   /** What the LLM providers use for HTTP, waits and a started OpenCode server's environment (tests: short backoffs). */
   llm?: OpencodeDeps;
 }

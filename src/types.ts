@@ -5,6 +5,8 @@
 
 import type { RuleIndex } from './analyze/rules/index.js';
 import type { DuResult } from './collect/du.js';
+import type { HostMetricsSettings, MetricSourceResult } from './collect/metrics/types.js';
+import type { MetricsAnalysis } from './analyze/metric-findings.js';
 
 // ---------------------------------------------------------------------------------------------
 // Findings
@@ -270,6 +272,8 @@ export interface ResolvedHost {
    * built-in rules alone.
    */
   logRules?: RuleIndex;
+  /** Prometheus, InfluxDB and Glances for this host, and custom queries (`metrics`); absent or null when none. */
+  metrics?: HostMetricsSettings | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,6 +602,8 @@ export interface HostSnapshot {
   du?: { mount: string; usedBytes: number; sizeBytes: number; result: DuResult };
   /** What the host is (users, packages, services, ...), for change detection; absent when not probed. */
   state?: HostState | null;
+  /** What the metrics sources said (one result per configured source, failed ones included); absent when none. */
+  metrics?: MetricSourceResult[];
 }
 
 /**
@@ -647,6 +653,8 @@ export interface HostAnalysis {
   diskDeltas?: Array<{ mount: string; sinceLastPass: number | null; day: number | null; week: number | null }>;
   /** Baselines to store (kind -> data), redacted: the host's state for the next pass's change detection. */
   baselines?: Record<string, unknown>;
+  /** The metrics sources' trends and their comparison with the SSH facts (absent without sources). */
+  metrics?: Omit<MetricsAnalysis, 'findings'>;
 }
 
 /** What the store knew about a host before this pass (read once, up front). */

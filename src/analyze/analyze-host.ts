@@ -13,6 +13,7 @@ import { excludeMonitorSessions } from './self-noise.js';
 import { analyzeChanges, previousContainers } from './changes/index.js';
 import { analyzeDisks } from './changes/disk.js';
 import { isPackageLog } from './packages.js';
+import { analyzeMetrics } from './metric-findings.js';
 
 export interface AnalyzeOptions {
   /** Config secrets, masked wherever they appear in evidence. */
@@ -98,7 +99,7 @@ export function analyzeHost(
     redact,
   });
   const disks = analyzeDisks(host, snapshot, previous);
-  const findings = [
+  const unsorted = [
     ...disks.findings,
     // A log line about a change that a package transaction or the config explains (the useradd of a package's
     // install script) is explained with it.
@@ -109,7 +110,11 @@ export function analyzeHost(
     ...changed.findings,
     ...(snapshot.facts ? resourceFindings(snapshot.facts, host.resourceThresholds) : []),
     ...sourceFailures(snapshot, redact),
-  ]
+  ];
+  const metrics = snapshot.metrics && snapshot.metrics.length > 0
+    ? analyzeMetrics(host, snapshot.metrics, snapshot.facts, new Set(unsorted.map((f) => f.key)), redact)
+    : null;
+  const findings = [...unsorted, ...(metrics?.findings ?? [])]
     .filter(notSubsumed)
     .sort(compareFindings);
   markOpenSince(findings, previous, snapshot.collectedAt);
@@ -122,6 +127,7 @@ export function analyzeHost(
       ? { diskDeltas: disks.deltas.map((d) => ({ mount: d.mount, sinceLastPass: d.sinceLastPass?.deltaBytes ?? null, day: d.day?.deltaBytes ?? null, week: d.week?.deltaBytes ?? null })) }
       : {}),
     ...(Object.keys(baselines).length > 0 ? { baselines } : {}),
+    ...(metrics ? { metrics: { trends: metrics.trends, comparisons: metrics.comparisons, queries: metrics.queries, failed: metrics.failed } } : {}),
   };
   if (!patterns) return { findings, score, status, reasons, ...extra };
   const logTemplates = patterns.seen.map((s) => ({ hash: s.hash, template: s.template, isError: s.isError, count: s.count }));

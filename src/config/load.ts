@@ -16,6 +16,7 @@ import { resolveDeliverySettings } from './delivery.js';
 import { aiHeaderSecrets, aiSecretProblems, resolveAiSettings } from './ai-settings.js';
 import { resolveHosts } from './resolve.js';
 import { checkRules } from './rules.js';
+import { checkMetricsDocument, metricsCredentials } from './metrics-checks.js';
 import { configSchema } from './schema.js';
 import { resolvePassSettings, resolveStoreSettings } from './settings.js';
 import { readYamlTree, type SourceMessage } from './yaml-tree.js';
@@ -53,9 +54,13 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Null means "not set" except for a site id (an empty site) and key_path (null = agent only). */
+/** Keys whose null turns off what a higher level set (a metrics source). */
+const NULL_TURNS_OFF = new Set(['key_path', 'prometheus_url', 'influxdb_url', 'glances_url', 'glances_port']);
+
+/** Null means "not set" except for a site id (an empty site), key_path (null = agent only) and the metrics sources. */
 function keepNull(path: PathSegment[]): boolean {
-  return (path.length === 2 && path[0] === 'sites') || path[path.length - 1] === 'key_path';
+  const last = path[path.length - 1];
+  return (path.length === 2 && path[0] === 'sites') || (typeof last === 'string' && NULL_TURNS_OFF.has(last));
 }
 
 /** A copy of `value` without the entries at `paths` (list items removed last-first, so indexes stay right). */
@@ -152,11 +157,13 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   if (!parsed.success) fail(errors.length > 0 ? errors : schemaProblems);
   if (errors.length > 0) fail(errors);
   const document = parsed.data as NonNullable<typeof parsed.data>;
+  const metricsChecks = checkMetricsDocument(document, (at, message) => problemAt(source, tree.valuePosition(at), at, message));
+  if (metricsChecks.errors.length > 0) fail(metricsChecks.errors);
 
   const ai = resolveAiSettings(document);
   const warnings = [
     ...environment.warnings,
-    ...sortProblems([...tree.warnings.map(located), ...substitutionWarnings.map(located), ...rules.warnings].map(redact)).map(
+    ...sortProblems([...tree.warnings.map(located), ...substitutionWarnings.map(located), ...rules.warnings, ...metricsChecks.warnings].map(redact)).map(
       formatProblem,
     ),
   ];
@@ -164,6 +171,8 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     const at = tree.position(u.offset);
     return { path: formatPath(u.path), names: u.names, line: at.line, col: at.col };
   });
+  const hosts = resolveHosts(document, dir, homeDir);
+  const credentials = metricsCredentials(hosts, environment.env);
   return deepFreeze({
     path,
     dir,
@@ -171,11 +180,12 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     document: document as unknown as Record<string, unknown>,
     pass: resolvePassSettings(document, dir, homeDir),
     store: resolveStoreSettings(document.database, dir, homeDir),
-    hosts: resolveHosts(document, dir, homeDir),
+    hosts,
+    credentials,
     delivery: resolveDeliverySettings(document, dir, homeDir),
     ai,
     warnings,
-    secrets: [...new Set([...collectSecrets(document), ...aiHeaderSecrets(ai)])].sort((a, b) => b.length - a.length),
+    secrets: [...new Set([...collectSecrets(document), ...aiHeaderSecrets(ai), ...Object.values(credentials)])].sort((a, b) => b.length - a.length),
   });
 }
 

@@ -10,6 +10,7 @@ import { DEFAULT_ALERT_THRESHOLDS, DEFAULT_RESOURCE_THRESHOLDS } from './schema-
 import { resolveConfigPath } from './paths.js';
 import { createRuleResolver } from './resolve-rules.js';
 import type { RuleIndex } from '../analyze/rules/index.js';
+import { resolveMetrics } from './resolve-metrics.js';
 
 /**
  * A resolved host plus the settings src/types.ts has no field for yet. It is a ResolvedHost, so
@@ -230,6 +231,7 @@ function resolveOne(
     reportRecipients: take('reportRecipients', [host.report_recipients, site.report_recipients, doc.email?.report_recipients], alertRecipients),
     origin,
     logRules: logRules(host),
+    metrics: resolveMetrics(levels, { name: host.name, hostname, site: host.site ?? null }, configDir, homeDir, origin),
   };
 }
 

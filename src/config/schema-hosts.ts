@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { describeValue } from './config-path.js';
 import { ignoreSchema, rulesSchema } from './schema-rules.js';
 import { changeSettingsShape } from './schema-changes.js';
+import { metricsShape } from './schema-metrics.js';
 import { alertThresholdsSchema, resourceThresholdsSchema } from './schema-thresholds.js';
 import { parseFrequency } from '../report/schedule.js';
 import {
@@ -96,6 +97,7 @@ export const inheritableShape = {
   rules: rulesSchema,
   ignore: ignoreSchema,
   ...changeSettingsShape,
+  ...metricsShape,
 };
 
 const siteOrHostShape = {

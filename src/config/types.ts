@@ -52,6 +52,11 @@ export interface LoadedConfig {
   ai: AiSettings;
   /** Every host in file order, disabled ones included (with `enabled: false`). */
   hosts: ResolvedHost[];
+  /**
+   * Values of the variables the metrics sources read tokens and passwords from (`*_env` keys), taken from the
+   * environment and the `.env` beside the config when the config was loaded. Never printed; also in `secrets`.
+   */
+  credentials: Readonly<Record<string, string>>;
   /** Unset `${VAR}` references (empty unless loaded with `unresolved: 'collect'`). */
   unresolved: UnresolvedReference[];
   /** Non-fatal notes (`sites.s02-austin is not a map; treated as empty`), located like errors. */

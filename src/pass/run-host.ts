@@ -15,6 +15,10 @@ import { failedResult, findHostKeyChange, hostKeyChangedFinding, unreachableSnap
 import type { PassDeps } from '../run-pass.js';
 import type { AiOutcome, LlmAnalyzer } from '../analyze/llm/analyzer.js';
 import { loadAiMemory } from '../store/ai-repo.js';
+import { collectMetrics } from '../collect/metrics/collect-metrics.js';
+import { summarizeSources } from '../analyze/metric-summary.js';
+import { metricTrends } from '../analyze/metric-trends.js';
+import { createRedactor } from '../analyze/redact.js';
 import type {
   AcceptedHostKey,
   Finding,
@@ -83,7 +87,10 @@ async function runHost(
   const started = deps.clock();
   // The templates this host produced before: read when its pass starts (never the whole fleet's at once).
   const knownTemplates = await store(host, () => loadTemplateHashes(deps.store.db, hostId));
+  // The metrics sources are read while SSH collects: neither waits for the other, and neither's failure loses the other.
+  const metricsJob = host.metrics ? collectMetrics(host, { clock: deps.clock, signal: ctx.signal, env: config.credentials, ...(deps.createMetricsHttp ? { createHttp: deps.createMetricsHttp } : {}) }) : null;
   const { snapshot, hostKey, findings: trustFindings, logStream } = await collect(host, previous, ctx, started);
+  if (metricsJob) snapshot.metrics = await metricsJob;
   const templates = { known: knownTemplatesOf(knownTemplates, previous), learningPasses: host.learningPasses ?? DEFAULT_LEARNING_PASSES, windowHours: hoursSince(previous.lastRunAt, started) };
   const analysis: HostAnalysis | null = snapshot.reachable
     ? analyzeHost(host, snapshot, previous, { secrets: config.secrets, ...(logStream ? { logStream, templates } : {}) })
@@ -97,9 +104,15 @@ async function runHost(
 
   const ai = analysis ? await analyzeWithAi(host, hostId, snapshot, analysis, previous, ctx) : undefined;
 
+  // What the metrics sources said, summarized and redacted: for the report, the store and the API.
+  const metricSources =
+    snapshot.metrics && snapshot.metrics.length > 0
+      ? summarizeSources(snapshot.metrics, analysis?.metrics?.trends ?? metricTrends(snapshot.metrics), createRedactor(config.secrets))
+      : undefined;
+
   let content: string | null = null;
   if (analysis) {
-    const model = buildHostReportModel({ host, snapshot, analysis, previous, generatedAt: deps.clock(), ...(ai ? { ai } : {}) });
+    const model = buildHostReportModel({ host, snapshot, analysis, previous, generatedAt: deps.clock(), ...(ai ? { ai } : {}), ...(metricSources ? { metricSources } : {}) });
     try {
       content = ctx.renderer.render(HOST_REPORT_TEMPLATE, model);
     } catch (err) {
@@ -130,6 +143,7 @@ async function runHost(
       ...(analysis?.logTemplates ? { logTemplates: { seen: analysis.logTemplates, known: knownTemplates } } : {}),
       ...(analysis?.logRates ? { logRates: analysis.logRates } : {}),
       ...(ai ? { ai } : {}),
+      ...(metricSources ? { metricSources } : {}),
     }),
   );
 

@@ -15,6 +15,8 @@ import type {
   Severity,
 } from '../types.js';
 import { formatUtc } from './format.js';
+import type { SourceSummary } from '../analyze/metric-summary.js';
+import { buildReportMetrics, type ReportMetrics } from './host-report-metrics.js';
 import { passAi } from './host-report-ai.js';
 import { groupChanges, passDiskGrowth } from './host-report-changes.js';
 import { buildContainers, buildHealth, collectionNotes, hostHeader, logReview, splitFindings, systemOf, toReportFinding, utcOr } from './host-report-sections.js';
@@ -261,6 +263,8 @@ export interface HostReportModel {
   collectionNotes: Array<{ source: string; message: string }>;
   /** The AI section; null when the LLM was not asked (not configured, or nothing new: a quiet host costs nothing). */
   ai: ReportAi | null;
+  /** Prometheus, InfluxDB and Glances (issue #8): status, values beside SSH's, queries, trends; null without sources. */
+  metrics: ReportMetrics | null;
 }
 
 export interface HostReportInput {
@@ -271,6 +275,8 @@ export interface HostReportInput {
   generatedAt: Date;
   /** What the AI stage did this pass (its findings are already in `analysis.findings`); absent or quiet: no section. */
   ai?: AiOutcome | null;
+  /** The metrics sources' answers, summarized (absent: the host has no source). */
+  metricSources?: readonly SourceSummary[];
 }
 
 /**
@@ -317,5 +323,9 @@ export function buildHostReportModel(input: HostReportInput): HostReportModel {
     docker: buildContainers(facts?.containers),
     collectionNotes: collectionNotes(findings),
     ai: passAi(input.ai, generated),
+    metrics: buildReportMetrics(input.metricSources, facts, {
+      fullWithinDays: host.diskGrowth?.fullWithinDays ?? 7,
+      ...(analysis.metrics ? { comparisons: analysis.metrics.comparisons } : {}),
+    }),
   };
 }

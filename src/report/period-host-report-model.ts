@@ -4,6 +4,7 @@
  * per resource, trend charts, changes and findings over every pass of the period, the score change since the
  * last report, and what the AI said and cost in the period. Pure.
  */
+import { buildReportMetrics } from './host-report-metrics.js';
 import { largestDirs } from '../collect/du-compare.js';
 import { formatBytes } from '../collect/format-bytes.js';
 import { DISK_GROWTH_DEFAULTS, stepBytesFor } from '../analyze/disk-growth.js';
@@ -132,6 +133,7 @@ export function buildPeriodHostReportModel(data: HostReportData, options: Period
     docker: buildContainers(facts?.containers),
     collectionNotes: collectionNotes(findings.filter((f) => !f.isResolved)),
     ai: periodAi(data.ai, untilMs - sinceMs, generated),
+    metrics: buildReportMetrics(data.metricSources, facts, { fullWithinDays: host.diskGrowth?.fullWithinDays ?? 7 }),
   };
 }
 

@@ -5,6 +5,7 @@ import type { BandName, HealthStatus, ResolvedHost } from '../types.js';
 import { availFromPercent, projectDiskFull } from './disk-projection.js';
 import { formatUtc } from './format.js';
 import { isAiFinding } from './host-report-sections.js';
+import { buildSiteMetrics, type SiteMetrics } from './site-report-metrics.js';
 
 /**
  * A host's status in the site report: the band of its highest resource value, `unreachable` when its latest pass of
@@ -134,6 +135,8 @@ export interface SiteReportModel {
   scores: SiteScore[];
   /** The site's AI calls of the period; null when no host had any (the templates then show no AI column). */
   aiCost: (SiteAiCostFigure & { hosts: number }) | null;
+  /** Prometheus, InfluxDB and Glances across the site: availability, disk trends, queries over limits (null: none). */
+  metrics: SiteMetrics | null;
 }
 
 /** What the model needs besides the stored data: the site's configured hosts, the clock and the previous report. */
@@ -351,6 +354,7 @@ export function buildSiteReportModel(data: SiteReportData, options: SiteReportOp
     storage: hosts.flatMap(({ host, data: d }) => storageItems(host, d)).sort(compareStorage),
     scores,
     aiCost: siteAiCost(resources, periodDays),
+    metrics: buildSiteMetrics(hosts),
   };
 }
 

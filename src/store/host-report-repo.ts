@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { SourceSummary } from '../analyze/metric-summary.js';
+import { loadLatestMetricSources } from './metric-sources-repo.js';
 import { readDuBaseline, type DuBaseline } from '../collect/du.js';
 import type {
   Change,
@@ -122,6 +124,8 @@ export interface HostReportData {
   /** The last du of each mount (`du:<mount>` baselines), for the directories behind disk growth. */
   du: Record<string, DuBaseline>;
   ai: HostReportAiData;
+  /** The metrics sources of the latest pass up to `until` that had any ([] without sources). */
+  metricSources: SourceSummary[];
 }
 
 /** Days of trend the report charts show by default (the issue's "default 30 days"). */
@@ -154,7 +158,7 @@ export async function loadHostReportData(db: Kysely<Database>, query: HostReport
   const trendSince = query.trendSince.toISOString();
   const metricsFrom = since < trendSince ? since : trendSince;
   const { hostId } = query;
-  const [runRows, factsRow, findings, changes, metrics, items, du, ai] = await Promise.all([
+  const [runRows, factsRow, findings, changes, metrics, items, du, ai, sources] = await Promise.all([
     db
       .selectFrom('host_runs')
       .select(['id', 'started_at', 'status', 'error', 'score', 'health', 'reasons', 'log_sources'])
@@ -188,6 +192,7 @@ export async function loadHostReportData(db: Kysely<Database>, query: HostReport
       .execute(),
     db.selectFrom('baselines').select(['kind', 'data']).where('host_id', '=', hostId).where('kind', 'like', 'du:%').execute(),
     loadPeriodAi(db, hostId, { since: query.since, until: query.until, answeredFrom: metricsFrom }),
+    loadLatestMetricSources(db, [hostId], until),
   ]);
   const runs = runRows.map((row) => ({
     id: row.id,
@@ -228,6 +233,7 @@ export async function loadHostReportData(db: Kysely<Database>, query: HostReport
       }),
     ),
     ai,
+    metricSources: sources.get(hostId)?.sources ?? [],
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { SourceSummary } from '../analyze/metric-summary.js';
+import { saveMetricSources } from './metric-sources-repo.js';
 import type { AcceptedHostKey, Finding, HostAnalysis, HostRunStatus, HostSnapshot } from '../types.js';
 import { appendAudit } from './audit-repo.js';
 import { chunk } from './chunk.js';
@@ -41,6 +43,8 @@ export interface SaveHostResultInput {
   logRates?: unknown;
   /** What the AI stage did (its findings are already in `analysis.findings`). */
   ai?: AiOutcome;
+  /** What the metrics sources said, summarized and redacted (table metric_sources). */
+  metricSources?: readonly SourceSummary[];
 }
 
 /** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
@@ -90,6 +94,7 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
         .execute();
     }
     await saveFindingState(trx, input.hostId, findings, input.analysis !== null, snapshot.collectedAt);
+    if (input.metricSources) await saveMetricSources(trx, ref, snapshot.collectedAt, input.metricSources);
     if (input.ai) await saveAiOutcome(trx, input.ai, { hostRunId, runId: input.runId, hostId: input.hostId, at: input.finishedAt });
     if (snapshot.reachable) {
       await trx.updateTable('hosts').set({ last_seen: snapshot.collectedAt }).where('id', '=', input.hostId).execute();

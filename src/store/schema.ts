@@ -317,6 +317,28 @@ export interface ReportSentTable {
   path: string | null;
 }
 
+/** What one metrics source said for one host in one pass (migration 0008; docs/metrics.md). */
+export interface MetricSourceTable {
+  id: Generated<number>;
+  host_id: number;
+  host_run_id: number;
+  collected_at: IsoTimestamp;
+  /** `prometheus`, `influxdb` or `glances`. */
+  source: string;
+  /** Base URL without credentials. */
+  url: string;
+  status: 'ok' | 'failed';
+  error: string | null;
+  detail: string;
+  duration_ms: number;
+  window_seconds: number;
+  /** JSON SourceSummary (src/analyze/metric-summary.ts), redacted. */
+  data: JsonText;
+}
+
+export type MetricSourceRow = Selectable<MetricSourceTable>;
+export type NewMetricSourceRow = Insertable<MetricSourceTable>;
+
 /** What the AI stage did for one host in one pass (migration 0007; see src/analyze/llm/). */
 export interface AiAnalysisTable {
   id: Generated<number>;
@@ -397,6 +419,7 @@ export interface Database {
   outbox: OutboxTable;
   reports_sent: ReportSentTable;
   ai_analyses: AiAnalysisTable;
+  metric_sources: MetricSourceTable;
   ai_calls: AiCallTable;
   ai_cache: AiCacheTable;
 }

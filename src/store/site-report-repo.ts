@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { HealthStatus, HostRunStatus } from '../types.js';
 import type { Database } from './schema.js';
+import type { SourceSummary } from '../analyze/metric-summary.js';
+import { loadLatestMetricSources } from './metric-sources-repo.js';
 import {
   aiCostRows,
   averageRows,
@@ -113,6 +115,8 @@ export interface SiteHostData {
   };
   /** The host's AI calls of the period; null when the LLM was never called for it. */
   aiCost: SiteAiCost | null;
+  /** The metrics sources of the host's latest pass (up to `until`) that had any; null without sources. */
+  metricSources?: { collectedAt: string; sources: SourceSummary[] } | null;
 }
 
 /** A host's AI calls over the period. */
@@ -153,14 +157,15 @@ export function emptyHost(name: string, hostId = -1): SiteHostData {
     criticalFindings: [],
     changes: { total: 0, unexpected: 0, byKind: {}, recent: [] },
     aiCost: null,
+    metricSources: null,
   };
 }
 
 /**
- * Reads the data of one site report in ten queries, whatever the number of hosts: per host the run summary and
+ * Reads the data of one site report in eleven queries, whatever the number of hosts: per host the run summary and
  * last time seen, the latest run and latest score of the period, CPU and memory averages, the disks of the latest
  * collection, an hourly disk trend, the critical findings (one per key), the changes (counts by kind, the most
- * recent few) and the AI calls' cost. Timestamps are ISO text, so the period bounds compare as text on both dialects.
+ * recent few), the AI calls' cost and the metrics sources of each host's latest pass. Timestamps are ISO text, so the period bounds compare as text on both dialects.
  */
 export async function loadSiteReportData(db: Kysely<Database>, query: SiteReportQuery): Promise<SiteReportData> {
   const since = query.since.toISOString();
@@ -172,7 +177,7 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
   const ids = [...byId.keys()];
   if (ids.length === 0) return data;
   const range = { ids, since, until };
-  const [summaries, latestRuns, latestScores, averages, disks, trend, findings, changeCounts, recent, aiCosts] = await Promise.all([
+  const [summaries, latestRuns, latestScores, averages, disks, trend, findings, changeCounts, recent, aiCosts, sources] = await Promise.all([
     runSummaries(db, range),
     latestRunRows(db, range),
     latestScoreRows(db, range),
@@ -183,6 +188,7 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
     changeCountRows(db, range),
     recentChangeRows(db, range),
     aiCostRows(db, range),
+    loadLatestMetricSources(db, ids, until),
   ]);
   const host = (id: number): SiteHostData => byId.get(id) as SiteHostData;
   for (const row of summaries) {
@@ -244,6 +250,7 @@ export async function loadSiteReportData(db: Kysely<Database>, query: SiteReport
       detectedAt: row.detected_at,
     });
   }
+  for (const [id, latest] of sources) host(id).metricSources = latest;
   for (const row of aiCosts) {
     host(row.host_id).aiCost = { calls: Number(row.calls), costUsd: Number(row.cost_usd ?? 0), unpricedCalls: Number(row.unpriced) };
   }

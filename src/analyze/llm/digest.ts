@@ -61,6 +61,17 @@ export interface DigestData {
     swap_used_percent: number | null;
     disks: Array<{ mount: string; used_percent: number }>;
   } | null;
+  /**
+   * What Prometheus, InfluxDB and Glances said (issue #8): custom query values, trends (per day) with days until a
+   * disk is full, where SSH and a source disagree, and sources that failed. Context, not citable evidence: a
+   * threshold crossed is already a `metric.threshold` finding above. Null without sources.
+   */
+  metrics: {
+    queries: Array<{ source: string; name: string; unit: string | null; values: Array<{ labels: string; value: number }>; error?: string }>;
+    trends: Array<{ source: string; metric: string; label: string; latest: number; per_day: number; span_hours: number; days_until_full: number | null }>;
+    disagreements: Array<{ metric: string; label: string; ssh: number | null; sources: Record<string, number> }>;
+    failed_sources: Array<{ source: string; error: string }>;
+  } | null;
   findings: DigestFinding[];
   new_log_patterns: DigestPattern[];
   changes: DigestChange[];
@@ -131,6 +142,7 @@ export function buildDigest(host: ResolvedHost, facts: HostFacts | null, analysi
     },
     health: { score: analysis.score, status: analysis.status, reasons: analysis.reasons.slice(0, 10).map((r) => clip(`-${r.points} ${r.reason}`)) },
     resources: facts ? resourcesOf(facts, clip) : null,
+    metrics: metricsOf(analysis, clip),
     findings: [],
     new_log_patterns: [],
     changes: [],
@@ -217,6 +229,39 @@ export function buildDigest(host: ResolvedHost, facts: HostFacts | null, analysi
   const hasNews = ruleFindings.some(worthACall) || patterns.some(worthACall) || changes.some((c) => !c.expected);
   const hasOpenIssues = ruleFindings.some((f) => f.severity !== 'info');
   return { data, estimatedTokens: size(), hasNews, hasOpenIssues };
+}
+
+/** Items per metrics list in the digest at most (they are context; findings carry what crossed a limit). */
+const MAX_METRIC_ITEMS = 20;
+const r3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+function metricsOf(analysis: HostAnalysis, clip: (t: string) => string): DigestData['metrics'] {
+  const m = analysis.metrics;
+  if (!m) return null;
+  const labels = (l: Record<string, string>): string => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',');
+  return {
+    queries: m.queries.slice(0, MAX_METRIC_ITEMS).map((q) => ({
+      source: q.source,
+      name: clip(q.name),
+      unit: q.unit === null ? null : clip(q.unit),
+      values: q.values.map((v) => ({ labels: clip(labels(v.labels)), value: r3(v.value) })),
+      ...(q.error ? { error: clip(q.error) } : {}),
+    })),
+    trends: m.trends.slice(0, MAX_METRIC_ITEMS).map((t) => ({
+      source: t.source,
+      metric: t.metric,
+      label: clip(t.label),
+      latest: r3(t.latest),
+      per_day: r3(t.slopePerDay),
+      span_hours: Math.round(t.spanHours),
+      days_until_full: t.daysUntilFull === null ? null : Math.round(t.daysUntilFull * 10) / 10,
+    })),
+    disagreements: m.comparisons
+      .filter((c) => c.disagrees)
+      .slice(0, MAX_METRIC_ITEMS)
+      .map((c) => ({ metric: c.metric, label: clip(c.label), ssh: c.ssh === null ? null : r3(c.ssh), sources: Object.fromEntries(c.sources.map((s) => [s.source, r3(s.value)])) })),
+    failed_sources: m.failed.map((f) => ({ source: f.source, error: clip(f.error) })),
+  };
 }
 
 function resourcesOf(facts: HostFacts, clip: (t: string) => string): DigestData['resources'] {

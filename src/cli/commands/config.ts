@@ -33,7 +33,7 @@ function seconds(ms: number): string {
 }
 
 /** A host's resolved settings under their config key names, in the order a reader checks them. */
-export function hostSettings(host: ResolvedHost): SettingRow[] {
+export function hostSettings(host: ResolvedHost, credentials: Readonly<Record<string, string>> = {}): SettingRow[] {
   const o = (name: string): Origin => host.origin[name] ?? 'default';
   const rows: SettingRow[] = [
     { key: 'enabled', value: String(host.enabled), origin: o('enabled') },
@@ -67,6 +67,7 @@ export function hostSettings(host: ResolvedHost): SettingRow[] {
     { key: 'report_recipients', value: list(host.reportRecipients ?? host.alertRecipients), origin: o('reportRecipients') },
     { key: 'maintenance_windows', value: list((host.maintenanceWindows ?? []).map((w) => w.label)), origin: o('maintenanceWindows') },
   );
+  rows.push(...metricsSettings(host, o, (name) => Object.hasOwn(credentials, name)));
   for (const [band, range] of Object.entries(host.resourceThresholds)) {
     rows.push({ key: `resource_thresholds.${band}`, value: `${range.low}-${range.high}`, origin: o(`resourceThresholds.${band}`) });
   }
@@ -79,6 +80,40 @@ export function hostSettings(host: ResolvedHost): SettingRow[] {
   for (const [field, key] of thresholdKeys) {
     rows.push({ key: `thresholds.${key}`, value: String(host.thresholds[field]), origin: o(`thresholds.${field}`) });
   }
+  return rows;
+}
+
+/** The metrics sources (issue #8): URL and what selects the host, credentials by variable NAME only. */
+function metricsSettings(host: ResolvedHost, o: (name: string) => Origin, isSet: (name: string) => boolean): SettingRow[] {
+  const m = host.metrics;
+  if (!m) return [];
+  const rows: SettingRow[] = [];
+  // Credentials by variable name and whether it is set; the value never.
+  const state = (name: string): string => `$${name} ${isSet(name) ? 'set' : 'not set'}`;
+  const auth = (username: string | null, passwordEnv: string | null, tokenEnv: string | null, tokenRequired = false): string => {
+    const parts = [
+      tokenEnv && (isSet(tokenEnv) || tokenRequired) ? `token ${state(tokenEnv)}` : null,
+      username ? `user ${username}, password ${passwordEnv ? state(passwordEnv) : 'none'}` : null,
+    ].filter(Boolean);
+    return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+  };
+  const span = (sec: number): string => (sec % 86_400 === 0 ? `${sec / 86_400}d` : sec % 3600 === 0 ? `${sec / 3600}h` : `${sec}s`);
+  if (m.prometheus) {
+    const p = m.prometheus;
+    const match = Object.entries(p.match).map(([k, v]) => `${k}="${v}"`).join(',');
+    rows.push({ key: 'prometheus_url', value: `${p.url} {${match}} last ${span(p.rangeSeconds)}${auth(p.username, p.passwordEnv, p.tokenEnv)}`, origin: o('metrics.prometheus') });
+  }
+  if (m.influxdb) {
+    const i = m.influxdb;
+    const where = i.version === 2 ? `v2 org ${i.org} bucket ${i.bucket}` : `v1 database ${i.database}`;
+    rows.push({ key: 'influxdb_url', value: `${i.url} ${where} ${i.hostTag}=${i.hostValue}, ${span(i.historySeconds)} every ${span(i.intervalSeconds)}${auth(i.username, i.passwordEnv, i.tokenEnv, i.version === 2)}`, origin: o('metrics.influxdb') });
+  }
+  if (m.glances) {
+    rows.push({ key: 'glances_url', value: `${m.glances.url} (API ${m.glances.api})${auth(m.glances.username, m.glances.passwordEnv, null)}`, origin: o('metrics.glances') });
+  }
+  if (m.allowInsecureHttp) rows.push({ key: 'allow_insecure_http', value: 'true (WARNING: plain http allowed)', origin: o('allowInsecureHttp') });
+  if (m.caFile) rows.push({ key: 'metrics.ca_file', value: m.caFile, origin: o('metrics.caFile') });
+  if (m.queries.length > 0) rows.push({ key: 'metrics.queries', value: list(m.queries.map((q) => `${q.name} (${q.source})`)), origin: o('metrics.queries') });
   return rows;
 }
 
@@ -133,7 +168,7 @@ export async function config(options: ConfigOptions): Promise<number> {
       rootfs: h.rootfs,
       logs: h.logs,
       tags: h.tags,
-      settings: hostSettings(h),
+      settings: hostSettings(h, loaded.credentials),
       origin: h.origin,
     }));
     const document = maskSecrets(loaded.document, { showSecrets: options.showSecrets });
@@ -153,7 +188,7 @@ export async function config(options: ConfigOptions): Promise<number> {
   out.out('\nResolved host settings (from: host, site, global, or the default)');
   for (const h of selected) {
     out.out(`\n${h.name}${h.site ? ` (site ${h.site})` : ''}${h.enabled ? '' : ' [disabled]'}`);
-    out.out(scrub(settingsText(hostSettings(h))));
+    out.out(scrub(settingsText(hostSettings(h, loaded.credentials))));
   }
   out.out(`\nStore: ${scrub(storeText)}`);
   out.out(`Monitored hosts: ${loaded.hosts.filter((h) => h.enabled).length} of ${loaded.hosts.length}`);

@@ -274,6 +274,7 @@ export function sampleReportData(overrides: Partial<HostReportData> = {}): HostR
     ],
     du: {},
     ai: sampleAiData(),
+    metricSources: [],
     ...overrides,
   };
 }

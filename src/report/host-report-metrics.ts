@@ -142,6 +142,25 @@ function queryState(q: SourceSummary['queries'][number]): ReportMetricQuery {
   };
 }
 
+/** Disks always (the projection is the point); CPU, memory, swap and load only when they move noticeably. */
+export function isWorthShowing(t: MetricTrend): boolean {
+  if (t.metric === 'disk.used_percent') return true;
+  return t.metric === 'load.1' ? Math.abs(t.slopePerDay) >= 0.1 : Math.abs(t.slopePerDay) >= 1;
+}
+
+/** `+3 points/day`, `-0.25 points/day`, `+0.12/day` (load). */
+export function formatSlope(t: MetricTrend): string {
+  const rounded = Math.round(t.slopePerDay * 100) / 100;
+  return `${rounded >= 0 ? '+' : ''}${formatMetricValue(rounded, null)}${UNITS[t.metric] === '%' ? ' points' : ''}/day`;
+}
+
+/** `7 d` from two days on, `8 h` below, `45 min` below an hour. */
+export function formatSpan(hours: number): string {
+  if (hours >= 48) return `${Math.round(hours / 24)} d`;
+  if (hours >= 1) return `${Math.round(hours)} h`;
+  return `${Math.round(hours * 60)} min`;
+}
+
 /**
  * The section's data from the pass's (or the latest stored) source summaries; null when the host has no source.
  * `comparisons` come from the analysis (per pass); without them the rows compare with `facts` directly.
@@ -175,13 +194,16 @@ export function buildReportMetrics(
       return { metric, label, ssh: own === null ? null : formatStandard(metric, own), cells, disagrees };
     });
   const queries = sources.flatMap((s) => s.queries.map((q) => ({ ...queryState(q), source: s.source })));
-  const trends = sources.flatMap((s) => s.trends).map((t: MetricTrend) => ({
+  const trends = sources
+    .flatMap((s) => s.trends)
+    .filter(isWorthShowing)
+    .map((t: MetricTrend) => ({
     source: t.source,
     metric: t.metric,
     label: t.label,
     latest: formatStandard(t.metric, t.latest),
-    slope: `${t.slopePerDay >= 0 ? '+' : ''}${formatMetricValue(t.slopePerDay, null)}${UNITS[t.metric] === '%' ? ' points' : ''}/day`,
-    span: formatWindow(Math.round(t.spanHours) * 3600) ?? `${Math.round(t.spanHours * 60)} min`,
+    slope: formatSlope(t),
+    span: formatSpan(t.spanHours),
     full: t.daysUntilFull === null ? null : formatDays(t.daysUntilFull),
     isSoon: t.daysUntilFull !== null && t.daysUntilFull < options.fullWithinDays,
   }));

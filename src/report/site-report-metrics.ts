@@ -4,6 +4,7 @@
  * soonest first, and the custom queries over their limits across the site. Pure.
  */
 import { formatMetricValue } from '../analyze/metric-findings.js';
+import { formatSlope, formatSpan } from './host-report-metrics.js';
 import type { SourceSummary } from '../analyze/metric-summary.js';
 import type { MetricSourceKind } from '../collect/metrics/types.js';
 import type { ResolvedHost } from '../types.js';
@@ -72,8 +73,8 @@ export function buildSiteMetrics(hosts: ReadonlyArray<{ host: ResolvedHost; data
           source: t.source,
           mount: t.label,
           latest: formatMetricValue(t.latest, '%'),
-          slope: `+${formatMetricValue(t.slopePerDay, null)} points/day`,
-          span: t.spanHours >= 48 ? `${Math.round(t.spanHours / 24)} d` : `${Math.round(t.spanHours)} h`,
+          slope: formatSlope(t),
+          span: formatSpan(t.spanHours),
           full: t.daysUntilFull === null ? null : days(t.daysUntilFull),
           daysToFull: t.daysUntilFull,
           isSoon: t.daysUntilFull !== null && t.daysUntilFull < fullWithin,

@@ -66,5 +66,16 @@ export async function collectMetrics(host: ResolvedHost, deps: MetricsDeps): Pro
     const g = settings.glances;
     jobs.push(guarded('glances', g.url, () => collectGlances(g, ctx)));
   }
-  return Promise.all(jobs);
+  return (await Promise.all(jobs)).map(tidyError);
+}
+
+/**
+ * `GET http://host:port/api/v1/query_range: connection refused` -> `GET /api/v1/query_range: connection refused`:
+ * the result already names the source's URL (the report shows it beside the error), the path still says which
+ * request failed.
+ */
+function tidyError(result: MetricSourceResult): MetricSourceResult {
+  if (result.error === null) return result;
+  const error = result.error.replace(/^(GET|POST) https?:\/\/[^/\s]+(\/\S*)?: /, (_m, method: string, path: string | undefined) => (path ? `${method} ${path}: ` : ''));
+  return { ...result, error };
 }

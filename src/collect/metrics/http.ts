@@ -8,6 +8,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { errorMessage } from '../../errors.js';
 
@@ -55,6 +56,7 @@ export class MetricsHttpError extends Error {
 }
 
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Idle keep-alive sockets are closed after this: below the usual server idle timeouts (node 5 s), so a request never
  * picks a socket the server is closing at that moment. */
 const IDLE_SOCKET_MS = 4000;
@@ -91,26 +93,31 @@ function authHeader(auth: HttpAuth): string {
   return auth.kind === 'bearer' ? `Bearer ${auth.token}` : `Token ${auth.token}`;
 }
 
-/** The client's TLS trust as one secure context: building it parses ~300 certificates (~40 ms of blocked event loop),
- * so it is done once per client, not per connection. Throws a one-line message (without the URL). */
-function buildSecureContext(caFile: string | null): SecureContext {
-  const ca = [...systemCertificates()];
-  if (caFile) {
-    let pem: string;
-    try {
-      pem = readFileSync(caFile, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read metrics.ca_file ${caFile} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
-    }
-    // OpenSSL silently skips what is not a certificate: the TLS error would then blame the server, not the file.
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`metrics.ca_file ${caFile} holds no PEM certificate`);
-    ca.push(pem);
-  }
+/** The PEM certificates of a ca_file, each checked: OpenSSL silently skips what does not parse, and the TLS error
+ * would then blame the server instead of the file. Throws a one-line message (without the URL). */
+function readCaFile(caFile: string): string[] {
+  let pem: string;
   try {
-    return createSecureContext({ ca });
+    pem = readFileSync(caFile, 'utf8');
   } catch (err) {
-    throw new Error(`metrics.ca_file ${caFile ?? '(none)'}: ${oneLine(errorMessage(err))}`);
+    throw new Error(`cannot read metrics.ca_file ${caFile} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
   }
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`metrics.ca_file ${caFile} holds no PEM certificate`);
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new Error(`metrics.ca_file ${caFile}: certificate ${i + 1} of ${blocks.length} does not parse`);
+    }
+  });
+  return blocks;
+}
+
+/** The client's TLS trust as one secure context: building it parses ~300 certificates (~40 ms of blocked event loop),
+ * so it is done once per client, not per connection. */
+function buildSecureContext(caFile: string | null): SecureContext {
+  return createSecureContext({ ca: [...systemCertificates(), ...(caFile ? readCaFile(caFile) : [])] });
 }
 
 /**
@@ -192,11 +199,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             chunks.push(chunk);
           });
           res.on('end', () => {
+            // 'end' comes only from a complete message (an early close is 'error' or 'close' above).
             if (settled) return;
-            if (!res.complete) {
-              fail('connection closed while reading the answer');
-              return;
-            }
             done();
             resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
           });
@@ -209,12 +213,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           const tls = isHttps && secureContext ? { secureContext } : {};
           r = send(url, { method, headers, agent: isHttps ? agents.https : agents.http, ...tls }, onResponse);
         } catch (err) {
-          // Node validates headers synchronously (a credential with a newline): its message names the header only.
+          // Node validates headers synchronously (a credential with a newline); its own message may quote the value.
           fail(describeNetworkError(err as NodeJS.ErrnoException));
           return;
         }
         r.on('error', (err) => fail(describeNetworkError(err as NodeJS.ErrnoException)));
-        timer = setTimeout(() => fail(`timed out after ${formatSeconds(req.timeoutMs)}`), req.timeoutMs);
+        // setTimeout turns a delay past 2^31-1 ms (24.8 days) into 1 ms: clamp instead of failing at once.
+        timer = setTimeout(() => fail(`timed out after ${formatSeconds(req.timeoutMs)}`), Math.min(req.timeoutMs, MAX_TIMER_MS));
         req.signal?.addEventListener('abort', onAbort, { once: true });
         if (req.body !== undefined) r.write(req.body);
         r.end();
@@ -250,8 +255,8 @@ function cut(text: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
 }
 
-/** Why a socket or TLS error happened, in words (node's codes are not for people). */
-function describeNetworkError(err: NodeJS.ErrnoException): string {
+/** Why a socket or TLS error happened, in words (node's codes are not for people). Exported for its table test. */
+export function describeNetworkError(err: NodeJS.ErrnoException): string {
   const code = err.code ?? '';
   switch (code) {
     case 'ECONNREFUSED':
@@ -333,6 +338,8 @@ export function shortServerMessage(body: string): string {
     const parsed = JSON.parse(text) as { error?: unknown; message?: unknown } | null;
     if (typeof parsed?.error === 'string') text = parsed.error;
     else if (typeof parsed?.message === 'string') text = parsed.message;
+    // FastAPI's error body (Glances 4).
+    else if (typeof (parsed as { detail?: unknown } | null)?.detail === 'string') text = (parsed as { detail: string }).detail;
   } catch {
     // Not JSON: the text itself, unless it is a page (a proxy's HTML says nothing useful and is long).
     if (text.startsWith('<')) return '';

@@ -5,7 +5,7 @@
  * stopped in turn, one dies in the middle of the pass, and one is too slow: every pass still completes, the host
  * stays `ok`, and the report says what is missing and why.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ const suite = available || IS_CI ? describe : describe.skip;
 const NOW = Math.floor(Date.now() / 1000);
 const HOUR = 3600;
 const GIB = 1024 ** 3;
+/** Sent as the bearer token to Prometheus (which ignores it): it must never reach output, reports or the store. */
+const TOKEN = 'prom-token-7c1e9d-secret';
 
 /** 8 h of /srv filling (10 GiB disk, 40 % -> 48 %, so ~24 points/day) for host web-01, one sample a minute. */
 function prometheusHistory(): string {
@@ -134,7 +136,7 @@ global:
   reports_dir: ${join(dir, 'reports')}
   allow_insecure_http: true
   metrics:
-    prometheus: {match: {host: "$name"}, range: 8h, step: 5m, timeout: 10}
+    prometheus: {match: {host: "$name"}, range: 8h, step: 5m, timeout: 10, token_env: PROM_TOKEN}
     influxdb: {host: "$name", timeout: 10}
     glances: {timeout: ${over.glancesTimeout ?? 5}}
     queries:
@@ -158,14 +160,17 @@ hosts:
 
   async function pass(name: string, over: Parameters<typeof config>[1] = {}): Promise<{ host: HostJson; report: string; ms: number; stderr: string }> {
     const started = Date.now();
-    const res = await runCli(['run', '-c', config(name, over), '--json']);
+    const res = await runCli(['run', '-c', config(name, over), '--json'], { env: { PROM_TOKEN: TOKEN } });
     const ms = Date.now() - started;
     if (res.code !== 0) throw new Error(`run exited ${res.code}: ${res.stderr}`);
     const host = (JSON.parse(res.stdout) as { hosts: HostJson[] }).hosts[0] as HostJson;
     const reports = join(dir, 'reports', 'web-01');
     // The pass's own report (`<UTC>.md`); a scheduled report of the same pass is `<UTC>-host-report.md`.
     const latest = readdirSync(reports).filter((f) => /^\d{8}T\d{6}Z\.md$/.test(f)).sort().at(-1) as string;
-    return { host, report: readFileSync(join(reports, latest), 'utf8'), ms, stderr: res.stderr };
+    const report = readFileSync(join(reports, latest), 'utf8');
+    const store = ['dthostmon.db', 'dthostmon.db-wal'].filter((f) => existsSync(join(dir, f))).map((f) => readFileSync(join(dir, f)).toString('latin1'));
+    for (const text of [res.stdout, res.stderr, report, ...store]) expect(text).not.toContain(TOKEN);
+    return { host, report, ms, stderr: res.stderr };
   }
 
   const keys = (h: HostJson): string[] => h.findings.map((f) => `${f.severity} ${f.key}`);

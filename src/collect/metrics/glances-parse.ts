@@ -13,6 +13,9 @@
  */
 import { sanitizeText } from '../sanitize-line.js';
 import type { ContainerMetric, MetricSeries, StandardMetric } from './types.js';
+import { EXCLUDED_DEVICES } from './prometheus-promql.js';
+
+const VIRTUAL_INTERFACE = new RegExp(`^(?:${EXCLUDED_DEVICES})(?::.*)?$`);
 
 export type GlancesApi = 3 | 4;
 
@@ -124,7 +127,8 @@ export function networkSeries(body: unknown, api: GlancesApi, t: number): Metric
   for (const entry of body.slice(0, MAX_LIST_ENTRIES)) {
     if (!isRecord(entry)) continue;
     const name = typeof entry.interface_name === 'string' ? entry.interface_name : null;
-    if (name === null || name === 'lo' || name.startsWith('lo:')) continue;
+    // The same interfaces as the Prometheus source leaves out: loopback and virtual container/VM ends (their bytes also cross a real interface).
+    if (name === null || VIRTUAL_INTERFACE.test(name)) continue;
     const r = interfaceRate(entry, api, 'recv');
     const s = interfaceRate(entry, api, 'sent');
     if (r !== null) rx = (rx ?? 0) + r;

@@ -67,6 +67,15 @@ describe('documented shapes', () => {
     expect(networkSeries(answer, 4, T)).toEqual([one('net.rx_bytes_per_second', '', 1600), one('net.tx_bytes_per_second', '', 550)]);
   });
 
+  it('network leaves out loopback and the virtual ends of containers and VMs (their bytes also cross a real interface)', () => {
+    const answer = ['lo', 'docker0', 'veth1a2b', 'br-5f3c', 'virbr0', 'tun0', 'eth0', 'eno1', 'wlan0'].map((name) => ({
+      interface_name: name,
+      bytes_recv_rate_per_sec: 10,
+      bytes_sent_rate_per_sec: 1,
+    }));
+    expect(networkSeries(answer, 4, T)).toEqual([one('net.rx_bytes_per_second', '', 30), one('net.tx_bytes_per_second', '', 3)]);
+  });
+
   it('v4 network right after Glances starts (null rates and deltas): no series', () => {
     const answer = fixture('v4/network.json') as Array<Record<string, unknown>>;
     const fresh = answer.map((i) => ({ ...i, bytes_recv: null, bytes_sent: null, bytes_recv_rate_per_sec: null, bytes_sent_rate_per_sec: null }));

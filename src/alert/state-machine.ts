@@ -126,6 +126,8 @@ export function isCondition(finding: Finding): boolean {
   return (
     finding.ruleId.startsWith('resource.') ||
     finding.category === 'collect.source_failed' ||
+    // A custom query over its limit is a level, like a resource band: it waits `for_passes` too.
+    finding.category === 'metric.threshold' ||
     finding.category === 'docker.container_unhealthy' ||
     finding.category === 'disk.usage' ||
     finding.category === 'disk.readonly'

@@ -163,7 +163,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   const ai = resolveAiSettings(document);
   const warnings = [
     ...environment.warnings,
-    ...sortProblems([...tree.warnings.map(located), ...substitutionWarnings.map(located), ...rules.warnings, ...metricsChecks.warnings].map(redact)).map(
+    ...sortProblems([...tree.warnings.map(located), ...substitutionWarnings.map(located), ...rules.warnings].map(redact)).map(
       formatProblem,
     ),
   ];
@@ -182,6 +182,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     store: resolveStoreSettings(document.database, dir, homeDir),
     hosts,
     credentials,
+    reviewNotes: sortProblems(metricsChecks.warnings.map(redact)).map(formatProblem),
     delivery: resolveDeliverySettings(document, dir, homeDir),
     ai,
     warnings,

@@ -59,6 +59,11 @@ export interface LoadedConfig {
   credentials: Readonly<Record<string, string>>;
   /** Unset `${VAR}` references (empty unless loaded with `unresolved: 'collect'`). */
   unresolved: UnresolvedReference[];
+  /**
+   * Choices an operator made on purpose that a review should see (`allow_insecure_http: true`), located. Shown by
+   * `dthostmon config` and `config validate`, not by every `run` (cron would mail them every pass).
+   */
+  reviewNotes: string[];
   /** Non-fatal notes (`sites.s02-austin is not a map; treated as empty`), located like errors. */
   warnings: string[];
   /** Secret values found in the config (passwords, keys, tokens) so output and logs can redact them. */

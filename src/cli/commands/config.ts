@@ -172,7 +172,7 @@ export async function config(options: ConfigOptions): Promise<number> {
       origin: h.origin,
     }));
     const document = maskSecrets(loaded.document, { showSecrets: options.showSecrets });
-    const body = { path: loaded.path, store: storeText, warnings: loaded.warnings, unresolved: loaded.unresolved, hosts, document };
+    const body = { path: loaded.path, store: storeText, warnings: [...loaded.warnings, ...loaded.reviewNotes], unresolved: loaded.unresolved, hosts, document };
     out.out(scrub(JSON.stringify(body, null, 2)));
     return code;
   }
@@ -192,7 +192,7 @@ export async function config(options: ConfigOptions): Promise<number> {
   }
   out.out(`\nStore: ${scrub(storeText)}`);
   out.out(`Monitored hosts: ${loaded.hosts.filter((h) => h.enabled).length} of ${loaded.hosts.length}`);
-  for (const w of loaded.warnings) out.err(`warning: ${scrub(w)}`);
+  for (const w of [...loaded.warnings, ...loaded.reviewNotes]) out.err(`warning: ${scrub(w)}`);
   if (unresolved.length > 0) {
     out.err(`unresolved variables (set them, add them to ${loaded.dir}/.env, or write \${NAME:-default}); \`dthostmon run\` refuses this config until then:`);
     for (const line of unresolved) out.err(`  ${line}`);
@@ -208,10 +208,11 @@ export async function configValidate(options: GlobalOptions): Promise<number> {
     const loaded = await loadConfig(path, { env: options.io.env });
     const enabled = loaded.hosts.filter((h) => h.enabled).length;
     if (options.json) {
-      out.out(JSON.stringify({ valid: true, path: loaded.path, hosts: loaded.hosts.length, enabled, errors: [], warnings: loaded.warnings }, null, 2));
+      out.out(JSON.stringify({ valid: true, path: loaded.path, hosts: loaded.hosts.length, enabled, errors: [], warnings: [...loaded.warnings, ...loaded.reviewNotes] }, null, 2));
     } else {
-      for (const w of loaded.warnings) out.err(`warning: ${w}`);
-      out.out(`${loaded.path}: valid (${loaded.hosts.length} hosts, ${enabled} enabled${loaded.warnings.length > 0 ? `, ${loaded.warnings.length} warnings` : ''})`);
+      const warnings = [...loaded.warnings, ...loaded.reviewNotes];
+      for (const w of warnings) out.err(`warning: ${w}`);
+      out.out(`${loaded.path}: valid (${loaded.hosts.length} hosts, ${enabled} enabled${warnings.length > 0 ? `, ${warnings.length} warnings` : ''})`);
     }
     return EXIT.ok;
   } catch (err) {

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { cli } from '../../helpers/cli-in-process.js';
+import { tempDir, writeFile } from '../../helpers/cli.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/config/../errors.js';
 import { hostSettings } from '../../../src/cli/commands/config.js';
@@ -157,7 +160,7 @@ hosts:
     ]);
   });
 
-  test('allowed plain http is a located warning, not an error', () => {
+  test('allowed plain http is a located review note (shown by dthostmon config, not by every run), not an error', () => {
     const config = load(`
 sites:
   lab: {allow_insecure_http: yes}
@@ -165,7 +168,8 @@ hosts:
   - {name: a, hostname: a, user: u, site: lab, prometheus_url: "http://prom:9090"}
 `);
     expect(config.hosts[0]?.metrics?.allowInsecureHttp).toBe(true);
-    expect(config.warnings).toContain(
+    expect(config.warnings).toEqual([]);
+    expect(config.reviewNotes).toContain(
       `${FILE}:3:30 sites.lab.allow_insecure_http: plain http:// metrics sources are allowed here: their values and credentials cross the network unencrypted`,
     );
   });
@@ -216,4 +220,39 @@ hosts: [{name: a, transport: local}]
     expect(lines.join('\n')).toContain('global.metrics.queries[0].warn: expected a number, got "high"');
     expect(lines.join('\n')).toMatch(/global\.metrics\.queries\[1\]\.sourc: unknown key.*source/);
   });
+});
+
+describe('the CLI on a config with metrics sources', () => {
+  const dir = tempDir('dthm-metrics-cli-');
+  const path = writeFile(
+    join(dir, 'dthostmon.yaml'),
+    `global:\n  allow_insecure_http: true\n  reports_dir: ${join(dir, 'reports')}\nhosts:\n  - name: local\n    transport: local\n    logs: [${writeFile(join(dir, 'empty.log'), '')}]\n    prometheus_url: http://127.0.0.1:9\n    influxdb_url: http://127.0.0.1:9\n    influxdb_org: acme\n    influxdb_bucket: telegraf\n`,
+  );
+
+  test('config and config validate show the plain-http note; the token only by name', async () => {
+    const shown = await cli(['config', '-c', path, '--host', 'local'], { env: { INFLUXDB_TOKEN: 'influx-tok-51aa' } });
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toContain(`warning: ${path}:2:24 global.allow_insecure_http: plain http:// metrics sources are allowed here`);
+    expect(shown.stdout).toMatch(/influxdb_url +http:\/\/127\.0\.0\.1:9 v2 org acme bucket telegraf host=localhost, 7d every 1h; token \$INFLUXDB_TOKEN set +host/);
+    expect(shown.stdout).toMatch(/allow_insecure_http +true \(WARNING: plain http allowed\) +global/);
+    expect(shown.stdout + shown.stderr).not.toContain('influx-tok-51aa');
+    // From the .env beside the config too (the process environment wins).
+    writeFile(join(dir, '.env'), 'INFLUXDB_TOKEN=dotenv-tok-77b2\n');
+    const dotenv = await cli(['config', '-c', path, '--host', 'local']);
+    expect(dotenv.stdout).toMatch(/token \$INFLUXDB_TOKEN set/);
+    expect(dotenv.stdout + dotenv.stderr).not.toContain('dotenv-tok-77b2');
+    const valid = await cli(['config', 'validate', '-c', path]);
+    expect(valid.stdout).toBe(`${path}: valid (1 hosts, 1 enabled, 1 warnings)\n`);
+  });
+
+  test('run does not repeat it every pass; the dead sources are info findings of an ok host', async () => {
+    const run = await cli(['run', '-c', path, '--json'], { env: { INFLUXDB_TOKEN: 'influx-tok-51aa' } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('allow_insecure_http');
+    const host = (JSON.parse(run.stdout) as { hosts: Array<{ status: string; findings: Array<{ key: string; title: string }> }> }).hosts[0];
+    expect(host?.status).toBe('ok');
+    expect(host?.findings.map((f) => f.key).sort()).toEqual(['collect.source_failed:metrics:influxdb', 'collect.source_failed:metrics:prometheus']);
+    expect(host?.findings.find((f) => f.key.endsWith('prometheus'))?.title).toBe('Metrics source prometheus failed: GET /api/v1/query_range: connection refused');
+    expect(run.stdout).not.toContain('influx-tok-51aa');
+  }, 30_000);
 });

@@ -7,12 +7,13 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { assertBuilt, runCli, tempDir, writeFile } from '../helpers/cli.js';
 import { hasPrometheus, openMetrics, startPrometheus, type PrometheusPeer } from '../helpers/prometheus.js';
 import { INFLUXD_BIN, startInfluxdb, type InfluxdbPeer } from '../helpers/influxdb.js';
 import { hasGlances, startGlances, type GlancesServer } from '../helpers/glances.js';
+import { freePort, startSilentServer } from '../helpers/ports.js';
 
 const IS_CI = process.env.CI === 'true';
 const available = hasPrometheus && INFLUXD_BIN !== null && hasGlances;
@@ -80,23 +81,6 @@ async function dyingProxy(target: string, passes: number): Promise<{ url: string
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     forwarded: () => forwarded,
     close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
-/** A TCP server that accepts and never answers: a source too slow for its timeout. */
-async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
   };
 }
 
@@ -218,8 +202,7 @@ hosts:
     ['glances', (p: { prometheus: string; influx: string; glances: string }) => ({ glances: p.glances })],
   ] as const)('%s stopped: the pass completes and says what is missing', async (source, pick) => {
     // A stopped source: its port refuses connections (a closed port here; the real servers are stopped below).
-    const closed = await silentServer();
-    await closed.close();
+    const closed = { url: `http://127.0.0.1:${await freePort()}` };
     const { host, report } = await pass(`no-${source}`, pick({ prometheus: closed.url, influx: closed.url, glances: closed.url }));
     expect(host.status).toBe('ok');
     expect(keys(host)).toContain(`info collect.source_failed:metrics:${source}`);
@@ -232,7 +215,7 @@ hosts:
 
   it('a source that dies in the middle of the pass, and one too slow for its timeout', async () => {
     const dying = await dyingProxy(prometheus.url, 2);
-    const silent = await silentServer();
+    const silent = await startSilentServer();
     try {
       const { host, report, ms } = await pass('mid-pass', { prometheus: dying.url, glances: silent.url, glancesTimeout: 1 });
       expect(dying.forwarded()).toBe(2);

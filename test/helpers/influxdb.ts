@@ -9,11 +9,11 @@
  *
  * Under CI=true a missing influxd fails the tests; elsewhere they are skipped with a note.
  */
+import { freePort, type SilentServer } from './ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { waitUntil } from './wait.js';
@@ -84,18 +84,7 @@ export function influxContext(startSeconds: number | null, env: Record<string, s
   };
 }
 
-/** A free TCP port on 127.0.0.1 (listen on 0, close, reuse). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 export interface InfluxdbPeer {
   /** `http://127.0.0.1:<port>`. */
@@ -228,31 +217,7 @@ export async function startInfluxdb(options: InfluxdbOptions = {}): Promise<Infl
   };
 }
 
-export interface SilentServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Accepts connections, reads the request, never answers. */
-export async function startSilentServer(): Promise<SilentServer> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+export { startSilentServer, type SilentServer } from './ports.js';
 
 /** Answers every request with `status`, `contentType` and `body` (garbage for the client under test). */
 export async function startCannedServer(status: number, contentType: string, body: string): Promise<SilentServer> {
@@ -268,6 +233,7 @@ export async function startCannedServer(status: number, contentType: string, bod
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

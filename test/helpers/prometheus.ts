@@ -5,11 +5,12 @@
  *
  * Under CI=true a missing binary fails the tests; elsewhere they are skipped with a note.
  */
+import { freePort } from './ports.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,18 +44,7 @@ if (!hasPrometheus && !IS_CI) {
 /** `describe` of tests that need the real peers: skipped without them, except under CI, where they then fail. */
 export const prometheusDescribe = hasPrometheus || IS_CI ? describe : describe.skip;
 
-/** A free TCP port on 127.0.0.1 (listen on 0, close, reuse). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 /** One OpenMetrics series for a backfill: `name{labels} value t` per point (t in epoch seconds). */
 export interface PlantedSeries {

@@ -5,6 +5,7 @@
  *
  * Under CI=true a missing openssl fails the TLS tests; elsewhere they are skipped with a note.
  */
+import { freePort } from './ports.js';
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -191,17 +192,7 @@ export function startRawServer(onSocket: (socket: Socket) => void): Promise<Test
 }
 
 /** A port nothing listens on (listen on 0, close): connecting is refused. */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const closedPort = freePort;
 
 /** A JSON answer. */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {

@@ -22,7 +22,8 @@ type PluginAnswer =
   | { kind: 'ok'; where: string; body: unknown }
   /** Glances has no such plugin (disabled, or not in this version). */
   | { kind: 'absent'; where: string; status: number }
-  | { kind: 'failed'; where: string; reason: string };
+  /** `unreachable`: the request itself got no answer (timeout, refused, reset): the plugins after it are not tried. */
+  | { kind: 'failed'; where: string; reason: string; unreachable?: boolean };
 
 interface Reader {
   base: string;
@@ -116,8 +117,14 @@ async function detectApi(reader: Reader): Promise<GlancesApi> {
 
 async function readPlugin(reader: Reader, api: GlancesApi, plugin: string): Promise<PluginAnswer> {
   const where = whereOf(`${reader.base}/api/${api}/${plugin}`);
+  let answered: Awaited<ReturnType<typeof get>>;
   try {
-    const { res } = await get(reader, `/api/${api}/${plugin}`);
+    answered = await get(reader, `/api/${api}/${plugin}`);
+  } catch (err) {
+    return { kind: 'failed', where, reason: reasonOf(err, where), unreachable: true };
+  }
+  try {
+    const { res } = answered;
     // Glances answers 400 "Unknown plugin" for a plugin it does not have or that is disabled; 404 elsewhere.
     if (res.status === 400 || res.status === 404) return { kind: 'absent', where, status: res.status };
     if (res.status === 401) return { kind: 'failed', where, reason: unauthorized(res, reader.settings, reader.ctx.env) };
@@ -190,15 +197,31 @@ export async function collectGlances(settings: GlancesSettings, ctx: SourceConte
     return result({ status: 'failed', error: message, detail: requested });
   }
 
-  const [cpu, mem, memswap, load, fs, network, containers] = await Promise.all([
-    readPlugin(reader, api, 'cpu'),
-    readPlugin(reader, api, 'mem'),
-    readPlugin(reader, api, 'memswap'),
-    readPlugin(reader, api, 'load'),
-    readPlugin(reader, api, 'fs'),
-    readPlugin(reader, api, 'network'),
-    api === 4 ? readPlugin(reader, 4, 'containers') : readContainersV3(reader),
-  ]);
+  // One request at a time: Glances 3 serves from one thread with a listen backlog of 5, so 7 requests at once made
+  // the kernel drop connections while it refreshed its stats, and each drop cost a 1 s SYN retry (npm run
+  // bench:metrics: p95 1.2 s at once, 0.15-0.2 s one after another). A request that gets no answer at all ends the
+  // reading: the rest would each wait for the same timeout.
+  const reads: Array<() => Promise<PluginAnswer>> = [
+    () => readPlugin(reader, api, 'cpu'),
+    () => readPlugin(reader, api, 'mem'),
+    () => readPlugin(reader, api, 'memswap'),
+    () => readPlugin(reader, api, 'load'),
+    () => readPlugin(reader, api, 'fs'),
+    () => readPlugin(reader, api, 'network'),
+    () => (api === 4 ? readPlugin(reader, 4, 'containers') : readContainersV3(reader)),
+  ];
+  const answers: PluginAnswer[] = [];
+  let gaveUp: PluginAnswer | null = null;
+  for (const read of reads) {
+    if (gaveUp?.kind === 'failed') {
+      answers.push({ kind: 'failed', where: gaveUp.where, reason: `not tried after ${gaveUp.reason}` });
+      continue;
+    }
+    const answer = await read();
+    if (answer.kind === 'failed' && answer.unreachable) gaveUp = answer;
+    answers.push(answer);
+  }
+  const [cpu, mem, memswap, load, fs, network, containers] = answers as [PluginAnswer, PluginAnswer, PluginAnswer, PluginAnswer, PluginAnswer, PluginAnswer, PluginAnswer];
   const t = Math.floor(ctx.clock().getTime() / 1000);
 
   const cpuPart = mapPlugin(cpu, (b) => cpuSeries(b, t), true);

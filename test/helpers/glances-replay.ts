@@ -36,6 +36,8 @@ export interface GlancesReplay {
   mode: ReplayMode;
   /** Plugin name -> answer that replaces its fixture (after the auth check): `{ status: 404 }`, `{ status: 200, body: '[1' }`. */
   overrides: Map<string, { status: number; body?: string }>;
+  /** Plugins whose requests are never answered (held open until close()). */
+  hangPlugins: Set<string>;
   /** Paths requested so far, in order (`/api/4/status`, ...). */
   paths(): string[];
   /** Stops listening and drops open (hanging) connections: the port then refuses connections. */
@@ -61,6 +63,7 @@ export async function startGlancesReplay(options: { username?: string; password?
     requests: [],
     mode: 'ok',
     overrides: new Map(),
+    hangPlugins: new Set(),
     paths: () => replay.requests.map((r) => r.path),
     close: async () => undefined,
   };
@@ -83,6 +86,7 @@ export async function startGlancesReplay(options: { username?: string; password?
       return send(res, 401, JSON.stringify({ detail }), { 'www-authenticate': 'Basic' });
     }
     const plugin = match[1] as string;
+    if (replay.hangPlugins.has(plugin)) return; // Held open until close().
     const override = replay.overrides.get(plugin);
     if (override) return send(res, override.status, override.body ?? JSON.stringify({ detail: `HTTP ${override.status}` }));
     const body = fixtures.get(plugin);

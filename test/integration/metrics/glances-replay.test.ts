@@ -99,6 +99,20 @@ describe('Glances API v4 (replay)', () => {
     expect(result.series.map((s) => s.name)).toEqual(['cpu.used_percent', 'memory.used_percent', 'net.rx_bytes_per_second', 'net.tx_bytes_per_second']);
   });
 
+  it('plugins are read one at a time; one that never answers costs one timeout and the rest are not tried', async () => {
+    replay.hangPlugins.add('fs');
+    const started = Date.now();
+    const result = await collectGlances(glancesSettings(replay.url, { timeoutMs: 600 }), glancesContext());
+    const ms = Date.now() - started;
+
+    expect(result.status).toBe('ok');
+    expect(result.series.map((s) => s.name)).toEqual(['cpu.used_percent', 'memory.used_percent', 'swap.used_percent', 'load.1']);
+    expect(result.detail).toMatch(/^API v4; not read: fs \(.*timed out after 0\.6 s\), network \(not tried after .*timed out after 0\.6 s\), containers \(not tried after /);
+    // status, cpu, mem, memswap, load, fs: nothing after the request that got no answer.
+    expect(replay.paths()).toEqual(['/api/4/status', '/api/4/cpu', '/api/4/mem', '/api/4/memswap', '/api/4/load', '/api/4/fs']);
+    expect(ms).toBeLessThan(1500);
+  });
+
   it.each([
     [{ status: 500, body: 'docker socket: permission denied' }, 'containers (HTTP 500 Internal Server Error: docker socket: permission denied)'],
     [{ status: 200, body: '{"version": {}}' }, 'containers (unexpected answer)'],

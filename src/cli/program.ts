@@ -27,6 +27,7 @@ Examples:
   $ dthostmon setup                             test every host: connection, host key, login, sudo, logs, tools
   $ dthostmon setup --generate-key --push-keys  first setup: create the key and install it (asks the password once)
   $ dthostmon sync-config --dry-run             sites and hosts from $DOCKER_SITES_DIR, as a diff; nothing written
+  $ dthostmon serve --schedule "@every 1h"      the API (api.api_key) and hourly passes without cron
 
 Config file: -c/--config, else $DTHOSTMON_CONFIG, else ./config/dthostmon.yaml, else
 /opt/dthostmon/config/dthostmon.yaml.
@@ -169,6 +170,34 @@ Details: docs/sync-config.md`,
           force: Boolean(opts.force),
         }),
       );
+    });
+
+  // --- serve command (owner: src/cli/commands/serve.ts) ---
+  program
+    .command('serve')
+    .description('serve the read API (JSON, /health, /metrics); with --schedule also run passes in-process')
+    .option('--port <port>', 'listen on this port (default api.port, 8080; 0: any free port)')
+    .option('--bind <address>', 'listen on this address (default api.bind, 127.0.0.1; 0.0.0.0 for the LAN)')
+    .option('--schedule <cron>', 'run passes in-process: a cron expression ("17 * * * *") or "@every 5m"')
+    .allowExcessArguments(false)
+    .addHelpText(
+      'after',
+      `
+Needs api.api_key (clients send X-API-Key or Authorization: Bearer). Stops on SIGINT/SIGTERM.
+Exit codes: 0 stopped, 2 config or usage error (no api_key, bad --schedule, TLS file, address in use),
+3 store unavailable.`,
+    )
+    .action(async (opts: { port?: string; bind?: string; schedule?: string }, cmd: Command) => {
+      let port: number | undefined;
+      if (opts.port !== undefined) {
+        port = Number(opts.port);
+        if (!/^\d+$/.test(opts.port) || port > 65535) {
+          const { UsageError } = await import('../errors.js');
+          throw new UsageError(`--port ${JSON.stringify(opts.port)}: expected a port number 0-65535`);
+        }
+      }
+      const { serve } = await import('./commands/serve.js');
+      setResult(await serve({ ...globals(cmd), port, bind: opts.bind, schedule: opts.schedule }));
     });
 
   const db = program.command('db').description('database maintenance');

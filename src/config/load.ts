@@ -77,6 +77,19 @@ function withoutPaths(value: unknown, paths: PathSegment[][]): unknown {
   return copy;
 }
 
+/** Keys of `serve` that should come from the environment: a literal one is a note for `dthostmon config`. */
+const ENV_KEYS: PathSegment[][] = [
+  ['api', 'api_key'],
+  ['api', 'registration_token'],
+];
+
+function literalKeyNotes(raw: unknown, substituted: ReadonlySet<string>, locate: (at: PathSegment[], message: string) => ConfigProblem): ConfigProblem[] {
+  const api = (raw as { api?: Record<string, unknown> } | null)?.api;
+  return ENV_KEYS.filter((at) => typeof api?.[at[1] as string] === 'string' && api[at[1] as string] !== '' && !substituted.has(formatPath(at))).map((at) =>
+    locate(at, `written in the file: prefer \${VAR} (the environment or the .env beside the config); anyone who can read this file can use the key`),
+  );
+}
+
 /**
  * Validates config `text` as if read from `file` (shown in messages; relative paths in the config
  * resolve against its directory). Returns a frozen LoadedConfig or throws ConfigError.
@@ -182,7 +195,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     store: resolveStoreSettings(document.database, dir, homeDir),
     hosts,
     credentials,
-    reviewNotes: sortProblems(metricsChecks.warnings.map(redact)).map(formatProblem),
+    reviewNotes: sortProblems([...metricsChecks.warnings, ...literalKeyNotes(raw, substitutedPaths, (at, message) => problemAt(source, tree.valuePosition(at), at, message))].map(redact)).map(formatProblem),
     delivery: resolveDeliverySettings(document, dir, homeDir),
     ai,
     warnings,

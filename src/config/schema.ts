@@ -17,6 +17,7 @@ import {
   secondsList,
   text,
   textList,
+  sizeBytes,
 } from './schema-primitives.js';
 import { alertThresholdsSchema } from './schema-thresholds.js';
 import { aiSchema } from './schema-ai.js';
@@ -30,7 +31,7 @@ const globalSchema = z
       .describe('Log verbosity: debug, info, warn(ing), error, critical. Default info.'),
     monitor_interval: text()
       .optional()
-      .describe('Accepted and ignored: cron schedules `dthostmon run`; each run is one bounded pass.'),
+      .describe('How often passes are expected (3600, "15m", "1h"): `serve`\'s /health calls the last pass stale after 2x this + pass_timeout. Cron or `serve --schedule` starts the passes. Default 1h.'),
     max_concurrent_hosts: integer(1, 1000).default(5).describe('Hosts collected at the same time. Default 5.'),
     retry_attempts: integer(0, 10)
       .optional()
@@ -160,8 +161,20 @@ const sshSchema = z
 const apiSchema = z
   .strictObject({
     port: integer(1, 65535).default(8080).describe('HTTP port of `dthostmon serve`. Default 8080.'),
-    api_key: text().optional().describe('Key that API clients must send; `serve` refuses to start without it.'),
-    enable_docs: boolean().default(true).describe('Serve the API documentation page. Default true.'),
+    bind: patternText(/^[0-9A-Fa-f:.]+$|^localhost$/, 'expected an IP address such as 127.0.0.1 or 0.0.0.0')
+      .default('127.0.0.1')
+      .describe('Address `dthostmon serve` listens on; 0.0.0.0 (or ::) for the LAN. Default 127.0.0.1.'),
+    api_key: text().optional().describe('Key that API clients must send (X-API-Key or Authorization: Bearer); write it as ${VAR}. `serve` refuses to start without it.'),
+    registration_token: text()
+      .optional()
+      .describe('Separate token for POST /api/v1/hosts/register (self-registration); write it as ${VAR}. Without it registration is off.'),
+    tls_cert: text().optional().describe('PEM certificate (chain) file: with tls_key, `serve` speaks HTTPS (relative to the config).'),
+    tls_key: text().optional().describe('PEM private key file of tls_cert (relative to the config).'),
+    rate_limit: integer(1, 1_000_000)
+      .default(600)
+      .describe('Requests per minute per client address; more get 429 with Retry-After. Default 600.'),
+    max_body: sizeBytes().default(64 * 1024).describe('Largest request body accepted ("64KiB"); larger gets 413. Default 64KiB.'),
+    enable_docs: boolean().default(true).describe("The original's key (its FastAPI docs page); accepted, not used: the API is described in docs/serve.md."),
     public_url: patternText(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL such as https://monitor.example.com')
       .optional()
       .describe('Public URL of `dthostmon serve`; alerts then link to the full host report.'),

@@ -4,7 +4,7 @@
  * `<config>.tmp-<pid>` with the original file's mode, is flushed to disk, and renamed over the config. A crash
  * leaves either the old or the new file, never half of one.
  */
-import { closeSync, copyFileSync, fchmodSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, errorMessage } from '../errors.js';
 
@@ -35,13 +35,16 @@ function syncDirectory(dir: string): void {
 export function writeConfigAtomically(configPath: string, text: string, pid: number = process.pid): WriteResult {
   let path = configPath;
   let mode = NEW_FILE_MODE;
+  let owner: { uid: number; gid: number } | null = null;
   let backupPath: string | null = null;
   const fail = (what: string, err: unknown): never => {
     throw new ConfigError([{ file: path, path: '', message: `${what}: ${errorMessage(err)}; the config was not changed` }]);
   };
   try {
     path = realpathSync(configPath);
-    mode = statSync(path).mode & 0o7777;
+    const stat = statSync(path);
+    mode = stat.mode & 0o7777;
+    owner = { uid: stat.uid, gid: stat.gid };
     backupPath = `${path}.bak`;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fail('cannot read', err);
@@ -62,6 +65,8 @@ export function writeConfigAtomically(configPath: string, text: string, pid: num
     try {
       // The umask must not change the mode of an existing config (it may be 0640 for a group that reads it).
       fchmodSync(fd, mode);
+      // Root (serve in a container, sync-config under sudo) rewriting another user's config keeps its owner.
+      if (owner && process.getuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) fchownSync(fd, owner.uid, owner.gid);
       writeSync(fd, text);
       fsyncSync(fd);
     } finally {

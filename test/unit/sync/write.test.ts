@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
@@ -21,6 +21,16 @@ describe('writeConfigAtomically (GAP-S16)', () => {
     expect(readFileSync(`${path}.bak`, 'utf8')).toBe('v2\n');
     expect(statSync(path).mode & 0o777).toBe(0o640);
     expect(readdirSync(dir).sort()).toEqual(['dthostmon.yaml', 'dthostmon.yaml.bak']);
+  });
+
+  // Root (serve in a container, sync-config under sudo) rewriting the config of another user keeps its owner.
+  (process.getuid?.() === 0 ? it : it.skip)('run as root, keeps the owner of the file it replaces', () => {
+    const path = join(dir, 'dthostmon.yaml');
+    writeFileSync(path, 'v1\n');
+    chownSync(path, 4321, 4322);
+    writeConfigAtomically(path, 'v2\n');
+    expect(readFileSync(path, 'utf8')).toBe('v2\n');
+    expect([statSync(path).uid, statSync(path).gid]).toEqual([4321, 4322]);
   });
 
   it('creates a missing file (and its directory) without a backup, readable by its owner only', () => {

@@ -1,7 +1,7 @@
 /**
  * Read-only queries behind `serve`'s /health and /metrics. Each one is bounded for a large store (~1 M host runs):
  * the last pass is one row by id, the latest host run of each enabled host is one index probe per host
- * (host_runs_host_started_idx), open findings and the outbox are grouped counts of small tables.
+ * (host_runs_host_started_summary, migration 0009), open findings and the outbox are grouped counts of small tables.
  */
 import { statSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';

@@ -7,7 +7,7 @@
  */
 import { freePort } from './ports.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -86,8 +86,12 @@ export interface PrometheusPeer {
   pid: number;
   /** What Prometheus printed, for failure messages. */
   log(): string;
-  /** SIGSTOP / SIGCONT Prometheus: the kernel still accepts connections, nothing answers them. */
-  pause(): void;
+  /**
+   * SIGSTOP Prometheus and wait until every one of its threads is stopped: the kernel still accepts connections,
+   * nothing answers them. (Without the wait, a thread still running on a loaded machine answered a request sent
+   * right after the signal.)
+   */
+  pause(): Promise<void>;
   resume(): void;
   /** SIGKILL Prometheus (node_exporter and the files stay until stop()). */
   kill(): Promise<void>;
@@ -121,6 +125,18 @@ async function stopProc(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<vo
   const timer = setTimeout(() => p.child.kill('SIGKILL'), 5000);
   await p.exited;
   clearTimeout(timer);
+}
+
+/** Whether every thread of `pid` is in state T (stopped), from /proc/<pid>/task/<tid>/stat. */
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+    });
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `wait`; a failure gets the end of the process's output appended (why it did not come up). */
@@ -214,7 +230,11 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       dataDir,
       pid: prom.child.pid ?? -1,
       log: prom.log,
-      pause: () => void prom.child.kill('SIGSTOP'),
+      pause: async () => {
+        const pid = prom.child.pid ?? -1;
+        prom.child.kill('SIGSTOP');
+        await waitUntil('every Prometheus thread stopped', async () => allThreadsStopped(pid), 5000);
+      },
       resume: () => void prom.child.kill('SIGCONT'),
       kill: () => stopProc(prom, 'SIGKILL'),
       stop: cleanup,

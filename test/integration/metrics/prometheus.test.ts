@@ -269,7 +269,7 @@ prometheusDescribe('collectPrometheus with a real Prometheus and node_exporter',
   });
 
   it('times out within the timeout when Prometheus stops answering (SIGSTOP), and works again after', async () => {
-    prom.pause();
+    await prom.pause();
     let r: MetricSourceResult;
     const started = Date.now();
     try {

@@ -32,6 +32,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v tmux >/dev/null || missing+=(tmux)
 command -v whiptail >/dev/null || missing+=(whiptail)
 command -v crontab >/dev/null || missing+=(cron)   # setup.sh's schedule step writes a real crontab
+[ -x /usr/bin/tini ] || missing+=(tini)   # the container image's init: its entrypoint is run under it
 # Metrics sources (issue #8): real Prometheus + node_exporter (promtool backfills history), InfluxDB 1.x, Glances 3
 # in web-server mode (python3-bottle is only a Recommends of glances, and -w needs it).
 command -v prometheus >/dev/null || missing+=(prometheus)

@@ -338,6 +338,8 @@ export interface AcceptedHostKey {
 export interface TransportOptions {
   /** Host keys the store pinned for this host (PreviousHostState.hostKeys). */
   pinnedHostKeys?: readonly PinnedHostKey[];
+  /** Told the number (from 1) of each connection attempt a retrying factory makes (for the audit trail). */
+  onAttempt?: (attempt: number) => void;
 }
 
 /** Wrappers (retries) must pass `options` through unchanged: it carries the pinned host keys. */
@@ -754,6 +756,24 @@ export interface PassResult {
   hosts: HostPassResult[];
   /** Alerts and deliveries of the pass (absent when the pass did not get that far). */
   delivery?: DeliveryOutcome;
+  /** A sharded pass (`run --worker`): this worker's share. `hosts` then holds only the hosts this worker stored. */
+  shard?: ShardOutcome;
+}
+
+/** What one worker of a sharded pass did. */
+export interface ShardOutcome {
+  worker: string;
+  passKey: string;
+  /** This worker created the pass (the others joined it). */
+  created: boolean;
+  /** The pass was already over when this worker started: it did nothing. */
+  alreadyFinished: boolean;
+  /** Hosts whose lease another worker had held before (that worker died or gave up). */
+  retaken: number;
+  /** Hosts this worker ran whose lease was taken over by another worker meanwhile (their results were dropped). */
+  lost: number;
+  /** This worker produced the pass's alerts and reports (exactly one worker does). */
+  finisher: boolean;
 }
 
 /** Injected time source, so tests control "now". */

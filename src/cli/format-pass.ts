@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import type { HostPassResult, PassResult } from '../types.js';
+import type { HostPassResult, PassResult, ShardOutcome } from '../types.js';
 import { sanitizeText } from '../collect/sanitize-line.js';
 
 /** Host-derived text (remote stderr, file names, log-derived titles) without escape sequences: it reaches terminals and cron mail. */
@@ -84,6 +84,7 @@ export function formatPassSummary(
   }
   const ok = result.hosts.length - failed.length - partial.length;
   const word = result.status === 'timed_out' ? 'stopped at the deadline' : 'complete';
+  if (result.shard) lines.push(shardLine(result.shard));
   lines.push(
     `Pass ${result.runId ?? ''} ${word} in ${(result.durationMs / 1000).toFixed(1)} s: ${ok} ok, ${partial.length} partial, ${failed.length} failed. Reports: ${options.reportsDir}`,
   );
@@ -98,6 +99,16 @@ export function formatPassSummary(
   const ai = aiLine(result.hosts);
   if (ai) lines.push(ai);
   return lines.join('\n');
+}
+
+/** `Worker w1 of sharded pass job-1 (joined): ran 20 host(s), 3 taken over from a dead worker; finished the pass.` */
+function shardLine(shard: ShardOutcome): string {
+  if (shard.alreadyFinished) return `Worker ${safe(shard.worker)}: sharded pass ${safe(shard.passKey)} was already finished; nothing to do.`;
+  const parts = [`Worker ${safe(shard.worker)} of sharded pass ${safe(shard.passKey)} (${shard.created ? 'started it' : 'joined'})`];
+  if (shard.retaken > 0) parts.push(`${shard.retaken} host(s) taken over from a worker that stopped`);
+  if (shard.lost > 0) parts.push(`${shard.lost} host(s) lost to another worker`);
+  parts.push(shard.finisher ? 'it finished the pass (alerts, reports, delivery)' : 'another worker finished the pass');
+  return `${parts.join('; ')}.`;
 }
 
 /** `AI: 2 analyzed (1 from cache), 1 unavailable, 7 quiet; 3 finding(s); 5120 tokens in, 812 out, $0.0012.` */

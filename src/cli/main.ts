@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { ConfigError, DthostmonError } from '../errors.js';
+import { describeFatal, type Fatal } from './fatal.js';
 import { processIo, type CliIo } from './output.js';
-
-/** Internal error: a bug, not a user mistake. */
-export const EXIT_INTERNAL = 70;
+import { createCliLogs, type OpenedLog } from '../log/cli-logs.js';
 
 function packageVersion(): string {
   try {
@@ -18,17 +16,20 @@ function packageVersion(): string {
 
 /**
  * The only place that turns errors into exit statuses. Known errors print one line each (a ConfigError prints every
- * located problem); anything else is an internal error whose stack is shown only with --verbose.
+ * located problem); anything else is an internal error whose stack is shown only with --verbose. In the JSON log
+ * format the error is one event instead; with --log-file it goes to the file and the plain lines still go to stderr
+ * (cron and systemd show why the command failed).
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const stderr = io.stderr;
   let code = 0;
+  const logs = createCliLogs(io);
   const program = buildProgram(
     packageVersion(),
     (c) => {
       code = c;
     },
     io,
+    logs,
   );
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   try {
@@ -36,21 +37,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof ConfigError) {
-      for (const line of err.message.split('\n')) stderr.write(`${line}\n`);
-      const n = err.problems.length;
-      if (n > 1) stderr.write(`dthostmon: ${n} problems in the config; nothing was run\n`);
-      return err.exitCode;
-    }
-    if (err instanceof DthostmonError) {
-      stderr.write(`dthostmon: ${err.message}\n`);
-      if (verbose && err.cause instanceof Error && err.cause.stack) stderr.write(`${err.cause.stack}\n`);
-      return err.exitCode;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    stderr.write(`dthostmon: internal error: ${message.split('\n')[0]}\n`);
-    if (verbose && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
-    else stderr.write('dthostmon: rerun with --verbose for the stack trace, and please report it\n');
-    return EXIT_INTERNAL;
+    const fatal = describeFatal(err, verbose);
+    reportFatal(fatal, logs.current(), io);
+    return fatal.exitCode;
+  } finally {
+    await logs.close();
   }
+}
+
+function reportFatal(fatal: Fatal, log: OpenedLog | null, io: CliIo): void {
+  const isJsonOnStderr = log?.format === 'json' && !log.isFile;
+  if (log && (isJsonOnStderr || log.isFile)) log.logger.error(fatal.msg, fatal.fields);
+  if (!isJsonOnStderr) for (const line of fatal.lines) io.stderr.write(`${line}\n`);
 }

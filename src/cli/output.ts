@@ -1,5 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import { stderrLogger } from '../log/cli-logs.js';
+import type { Logger } from '../log/logger.js';
 
 /** Where a command reads its environment and writes its output; the real process by default, buffers in tests. */
 export interface CliIo {
@@ -28,6 +30,8 @@ export interface OutputOptions {
   quiet: boolean;
   json: boolean;
   io: CliIo;
+  /** The command's logger (program.ts opens it from --log-format/--log-file); default: one on stderr. */
+  logger?: Logger;
 }
 
 /**
@@ -37,6 +41,8 @@ export interface OutputOptions {
 export interface Output {
   readonly color: ChalkInstance;
   readonly options: OutputOptions;
+  /** Log events (warnings, progress, requests): text or JSON lines on stderr, or the --log-file. */
+  readonly log: Logger;
   /** Normal output (stdout). */
   out(text: string): void;
   /** Diagnostics (stderr), always printed. */
@@ -62,7 +68,8 @@ export function isColorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean 
   return isTTY;
 }
 
-export function createOutput(options: OutputOptions): Output {
+/** The output of one command; `command` names the component of its default logger. */
+export function createOutput(options: OutputOptions, command = 'cli'): Output {
   const streams = options.io;
   const color = new Chalk({ level: isColorEnabled(streams.env, Boolean(streams.stdout.isTTY)) ? 1 : 0 });
   const spinnerAllowed =
@@ -70,6 +77,7 @@ export function createOutput(options: OutputOptions): Output {
   return {
     color,
     options,
+    log: options.logger ?? stderrLogger(streams, { verbose: options.verbose, quiet: options.quiet, command }),
     out: (text) => void streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => void streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     verbose: (text) => {

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CliIo } from './output.js';
+import { createCliLogs, type CliLogs } from '../log/cli-logs.js';
+import type { Logger } from '../log/logger.js';
 
 /** Flags every command understands, normalized. */
 export interface GlobalOptions {
@@ -8,6 +10,8 @@ export interface GlobalOptions {
   quiet: boolean;
   json: boolean;
   io: CliIo;
+  /** The command's logger, opened from --log-format, --log-file, --verbose and --quiet. */
+  logger?: Logger;
 }
 
 /** What a command action returns: the exit status. */
@@ -24,6 +28,7 @@ Examples:
   $ dthostmon report --host web-01 --format html --out web-01.html
   $ dthostmon report --site s01-chicago --since 7d --send
   $ dthostmon db migrate                        create or upgrade the database schema
+  $ dthostmon db prune --dry-run                what retention would archive, delete and roll up now
   $ dthostmon setup                             test every host: connection, host key, login, sudo, logs, tools
   $ dthostmon setup --generate-key --push-keys  first setup: create the key and install it (asks the password once)
   $ dthostmon sync-config --dry-run             sites and hosts from $DOCKER_SITES_DIR, as a diff; nothing written
@@ -39,9 +44,9 @@ Exit codes: 0 pass complete, 1 pass complete but some host failed, 2 config or u
 
 /**
  * Commander wiring only: each command normalizes its flags and lazily imports the one module that does the work.
- * `setResult` receives the exit status the command's action computed.
+ * `setResult` receives the exit status the command's action computed; `logs` opens the command's logger.
  */
-export function buildProgram(version: string, setResult: (code: number) => void, io: CliIo): Command {
+export function buildProgram(version: string, setResult: (code: number) => void, io: CliIo, logs: CliLogs = createCliLogs(io)): Command {
   // Settings made before .command() are inherited by the subcommands: errors throw instead of exiting.
   const program = new Command('dthostmon')
     .exitOverride()
@@ -52,23 +57,39 @@ export function buildProgram(version: string, setResult: (code: number) => void,
     .option('-v, --verbose', 'more detail on stderr, and stack traces for internal errors', false)
     .option('-q, --quiet', 'print only problems (for cron)', false)
     .option('--json', 'machine-readable JSON on stdout', false)
+    .option('--log-format <format>', 'auto, text or json (default auto: JSON lines when run or serve log to a non-terminal; env DTHOSTMON_LOG_FORMAT)')
+    .option('--log-file <file>', 'write the logs to this file (appended, JSON unless --log-format text; SIGHUP reopens it)')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
 
   const globals = (cmd: Command): GlobalOptions => {
-    const o = cmd.optsWithGlobals<GlobalOptions>();
-    return { config: o.config, verbose: Boolean(o.verbose), quiet: Boolean(o.quiet), json: Boolean(o.json), io };
+    const o = cmd.optsWithGlobals<GlobalOptions & { logFormat?: string; logFile?: string }>();
+    const [verbose, quiet] = [Boolean(o.verbose), Boolean(o.quiet)];
+    const logger = logs.open({ format: o.logFormat, file: o.logFile, verbose, quiet, command: commandPath(cmd) });
+    return { config: o.config, verbose, quiet, json: Boolean(o.json), io, logger };
   };
 
   program
     .command('run')
     .description('run one monitoring pass over the enabled hosts, then exit')
     .addOption(new Option('--host <name...>', 'only these hosts (repeatable)'))
+    .option('--worker', 'be one worker of a sharded pass over PostgreSQL: hosts are shared by leases (docs/sharding.md)', false)
+    .addOption(new Option('--pass-key <key>', 'the pass the workers share (default: the current minute, UTC)').env('DTHOSTMON_PASS_KEY'))
+    .addOption(new Option('--worker-id <id>', 'this worker\'s name (default: hostname:pid)').env('DTHOSTMON_WORKER_ID'))
+    .option('--lease <duration>', 'a dead worker\'s hosts are taken over after this long without a heartbeat', '60s')
+    .option('--textfile <file>', 'write the pass metrics for the node_exporter textfile collector to FILE (*.prom, atomically)')
     .allowExcessArguments(false)
-    .action(async (opts: { host?: string[] }, cmd: Command) => {
+    .action(async (opts: { host?: string[]; worker: boolean; passKey?: string; workerId?: string; lease: string; textfile?: string }, cmd: Command) => {
       const { run } = await import('./commands/run.js');
-      setResult(await run({ ...globals(cmd), hosts: opts.host ?? [] }));
+      setResult(
+        await run({
+          ...globals(cmd),
+          hosts: opts.host ?? [],
+          ...(opts.textfile !== undefined ? { textfile: opts.textfile } : {}),
+          ...(opts.worker ? { worker: { passKey: opts.passKey, workerId: opts.workerId, lease: opts.lease } } : {}),
+        }),
+      );
     });
 
   const configCommand = program
@@ -215,6 +236,33 @@ Exit codes: 0 stopped, 2 config or usage error (no api_key, bad --schedule, TLS 
       const { dbStatus } = await import('./commands/db-status.js');
       setResult(await dbStatus(globals(cmd)));
     });
+  db.command('prune')
+    .description('apply retention now: roll metrics up, archive and delete history older than retention.days (docs/retention.md)')
+    .option('--dry-run', 'print what would be archived, deleted and rolled up; change nothing', false)
+    .allowExcessArguments(false)
+    .addHelpText('after', '\nExit codes: 0 done, 2 config error, 3 store or archive cannot be written (rows not archived are kept),\n4 another process is pruning.')
+    .action(async (opts: { dryRun: boolean }, cmd: Command) => {
+      const { dbPrune } = await import('./commands/db-prune.js');
+      setResult(await dbPrune({ ...globals(cmd), dryRun: Boolean(opts.dryRun) }));
+    });
+  db.command('audit')
+    .description('list the audit trail (connections, analyses, alerts, messages, reports, config changes), oldest first')
+    .option('--since <when>', 'only events since a duration ago (24h, 7d) or a date (2026-03-01)')
+    .option('--host <name>', 'only events of this host')
+    .addOption(new Option('--action <name...>', 'only these actions or groups (host.connected, host, message.sent; repeatable)'))
+    .option('--limit <n>', 'the newest N events (default 50)')
+    .allowExcessArguments(false)
+    .action(async (opts: { since?: string; host?: string; action?: string[]; limit?: string }, cmd: Command) => {
+      const { dbAudit } = await import('./commands/db-audit.js');
+      setResult(await dbAudit({ ...globals(cmd), since: opts.since, host: opts.host, actions: opts.action ?? [], limit: opts.limit }));
+    });
 
   return program;
+}
+
+/** `run`, `db prune`, `config validate`: the command as typed, without the program's name. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }

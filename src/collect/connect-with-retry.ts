@@ -117,12 +117,14 @@ export function backoffDelayMs(backoffMs: readonly number[], retry: number): num
  * DNS) are retried up to `attempts` in total with the configured backoff, while authentication failures and host
  * key refusals fail at once, with the transport's own error (its type kept). The pass deadline (the factory's signal)
  * ends the waits. A transient failure that is not retried again is a {@link ConnectFailedError} naming the attempts
- * made. `options` (the pinned host keys) is passed through to every attempt unchanged.
+ * made. `options` (the pinned host keys) is passed through to every attempt unchanged; its `onAttempt` is told each
+ * attempt's number before it starts.
  */
 export function connectWithRetry(factory: TransportFactory, options: RetryOptions): TransportFactory {
   const attempts = Math.max(1, Math.floor(options.attempts));
   return async (host: ResolvedHost, signal: AbortSignal, transportOptions?: TransportOptions): Promise<Transport> => {
     for (let attempt = 1; ; attempt++) {
+      transportOptions?.onAttempt?.(attempt);
       try {
         return await factory(host, signal, transportOptions);
       } catch (err) {

@@ -19,6 +19,7 @@ import { checkRules } from './rules.js';
 import { checkMetricsDocument, metricsCredentials } from './metrics-checks.js';
 import { configSchema } from './schema.js';
 import { resolvePassSettings, resolveStoreSettings } from './settings.js';
+import { resolveRetentionSettings } from './retention-settings.js';
 import { readYamlTree, type SourceMessage } from './yaml-tree.js';
 
 export interface LoadOptions {
@@ -186,13 +187,15 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   });
   const hosts = resolveHosts(document, dir, homeDir);
   const credentials = metricsCredentials(hosts, environment.env);
+  const store = resolveStoreSettings(document.database, dir, homeDir);
   return deepFreeze({
     path,
     dir,
     unresolved,
     document: document as unknown as Record<string, unknown>,
     pass: resolvePassSettings(document, dir, homeDir),
-    store: resolveStoreSettings(document.database, dir, homeDir),
+    store,
+    retention: resolveRetentionSettings(document, dir, homeDir, store),
     hosts,
     credentials,
     reviewNotes: sortProblems([...metricsChecks.warnings, ...literalKeyNotes(raw, substitutedPaths, (at, message) => problemAt(source, tree.valuePosition(at), at, message))].map(redact)).map(formatProblem),

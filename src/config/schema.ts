@@ -21,6 +21,7 @@ import {
 } from './schema-primitives.js';
 import { alertThresholdsSchema } from './schema-thresholds.js';
 import { aiSchema } from './schema-ai.js';
+import { retentionSchema } from './schema-retention.js';
 
 export { DEFAULT_PREFERRED_MODELS } from './schema-ai.js';
 
@@ -249,6 +250,7 @@ export const configSchema = z
       .array(silenceSchema, { error: (issue) => `expected a list of silences, got ${describeValue(issue.input)}` })
       .prefault([])
       .describe('Silences: mute matching alert notifications until a time.'),
+    retention: retentionSchema.prefault({}),
   })
   .describe('dthostmon configuration (dthostmon.yaml).');
 

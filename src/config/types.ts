@@ -1,6 +1,7 @@
 import type { ResolvedHost } from '../types.js';
 import type { DeliverySettings } from './delivery.js';
 import type { AiSettings } from './ai-settings.js';
+import type { RetentionSettings } from './retention-settings.js';
 
 /** How to reach the store, resolved from the `database` section. */
 export type StoreSettings =
@@ -50,6 +51,8 @@ export interface LoadedConfig {
   delivery: DeliverySettings;
   /** The optional LLM analysis: provider chain, budgets, cache, prices. */
   ai: AiSettings;
+  /** How long history is kept and where expired rows are archived (docs/retention.md). */
+  retention: RetentionSettings;
   /** Every host in file order, disabled ones included (with `enabled: false`). */
   hosts: ResolvedHost[];
   /**

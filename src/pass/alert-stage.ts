@@ -2,7 +2,8 @@
  * The pass's alert stage: after every host's own transaction, run the alert state machine over the pass's results,
  * route what it says to notify, and queue the messages in the outbox in ONE transaction with the new alert records:
  * a record says "notified" exactly when its message is queued, so a crash can neither lose a notification nor send
- * it twice (the outbox dedupe key is per pass and recipient list).
+ * it twice (the outbox dedupe key is per pass and recipient list). Each queued alert item is an `alert.queued` audit
+ * row in the same transaction.
  */
 import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/types.js';
@@ -14,6 +15,8 @@ import type { Renderer } from '../report/render.js';
 import { loadAlertState, saveAlertState } from '../store/alert-state-repo.js';
 import { findingEvidenceOfRun } from '../store/findings-repo.js';
 import { enqueue, type NewOutboxMessage } from '../store/outbox-repo.js';
+import { appendAudit } from '../store/audit-repo.js';
+import { DEFAULT_ACTOR, alertQueuedEvents } from './audit-events.js';
 import type { Store } from '../store/open-store.js';
 import type { Evidence, HostPassResult, ResolvedHost } from '../types.js';
 
@@ -34,6 +37,8 @@ export interface PassStageInput {
 export interface AlertStageInput extends PassStageInput {
   /** Hosts this pass collected for the first time (no stored facts before): their log events are history. */
   firstLook: ReadonlySet<string>;
+  /** Who the `alert.queued` audit rows name; default `run`. */
+  actor?: string;
 }
 
 /** What the stage did, for the run output. */
@@ -129,6 +134,8 @@ export async function runAlertStage(input: AlertStageInput): Promise<AlertStageR
       await saveAlertState(trx, input.hostIds.get(state.hostName) as number, state.records, now, state.mutedBy);
     }
     if (messages.length > 0) await enqueue(trx, messages);
+    const queuedPushover = messages.some((m) => m.channel === 'pushover');
+    await appendAudit(trx, alertQueuedEvents(plan, queuedPushover, { actor: input.actor ?? DEFAULT_ACTOR, at: now.toISOString(), runId }, input.hostIds));
   });
   const notified = new Set([...plan.emails.flatMap((g) => g.items), ...plan.pushover].map((i) => `${i.host}\n${i.key}`)).size;
   return { queued: messages.length, notified, muted: plan.muted, unrouted: plan.unrouted };

@@ -11,6 +11,7 @@ import { createSmtpSender, type EmailSender } from '../report/smtp.js';
 import { configuredSmtpSettings } from '../report/smtp-settings.js';
 import type { Store } from '../store/open-store.js';
 import type { Clock } from '../types.js';
+import { DEFAULT_ACTOR } from './audit-events.js';
 
 /** Senders to use instead of the configured ones (tests, or a caller that shares connections). */
 export interface SenderOverrides {
@@ -40,9 +41,12 @@ export function configuredPushoverSender(config: LoadedConfig, fetchImpl: typeof
   );
 }
 
-/** Delivers every due outbox message. Throws only on a store error. */
-export async function runDeliveryStage(config: LoadedConfig, store: Store, clock: Clock, overrides: SenderOverrides = {}): Promise<DeliveryReport> {
+/**
+ * Delivers every due outbox message; each one sent is a `message.sent` audit row naming `actor`. Throws only on a
+ * store error.
+ */
+export async function runDeliveryStage(config: LoadedConfig, store: Store, clock: Clock, overrides: SenderOverrides = {}, actor = DEFAULT_ACTOR): Promise<DeliveryReport> {
   const email = overrides.email !== undefined ? overrides.email : configuredEmailSender(config);
   const pushover = overrides.pushover !== undefined ? overrides.pushover : configuredPushoverSender(config, overrides.fetch);
-  return deliverOutbox(store.db, { now: clock, email, pushover, emlDir: config.delivery.outboxDir });
+  return deliverOutbox(store.db, { now: clock, email, pushover, emlDir: config.delivery.outboxDir, actor });
 }

@@ -9,8 +9,12 @@ import { buildHostReportModel } from '../report/host-report-model.js';
 import type { Renderer } from '../report/render.js';
 import { hostReportPath, writeHostReport } from '../report/write-report.js';
 import { saveHostResult } from '../store/host-result-repo.js';
+import { LeaseLostError } from '../store/lease-repo.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { StoreError, errorMessage } from '../errors.js';
 import { withDeadline, type Fence } from './deadline.js';
+import { DEFAULT_ACTOR, hostAuditRows, type AuditRef, type TimedConnection } from './audit-events.js';
 import { failedResult, findHostKeyChange, hostKeyChangedFinding, unreachableSnapshot } from './host-results.js';
 import type { PassDeps } from '../run-pass.js';
 import type { AiOutcome, LlmAnalyzer } from '../analyze/llm/analyzer.js';
@@ -50,6 +54,13 @@ export interface HostContext {
   ai: LlmAnalyzer | null;
   /** When the pass deadline fires (epoch ms): AI calls end early enough for the host's own store write. */
   deadlineAt: number;
+  /**
+   * Runs first inside each host's store transaction (a sharded pass: mark the host's lease done, or throw
+   * LeaseLostError so the write rolls back because another worker holds the host now).
+   */
+  beforeSave?: (trx: Kysely<Database>, hostId: number) => Promise<void>;
+  /** Who the audit rows name (`run`, `serve`, `worker:<id>`); default `run`. */
+  actor?: string;
 }
 
 /** AI calls stop this long before the pass deadline, so the host's result is still stored. */
@@ -89,7 +100,7 @@ async function runHost(
   const knownTemplates = await store(host, () => loadTemplateHashes(deps.store.db, hostId));
   // The metrics sources are read while SSH collects: neither waits for the other, and neither's failure loses the other.
   const metricsJob = host.metrics ? collectMetrics(host, { clock: deps.clock, signal: ctx.signal, env: config.credentials, ...(deps.createMetricsHttp ? { createHttp: deps.createMetricsHttp } : {}) }) : null;
-  const { snapshot, hostKey, findings: trustFindings, logStream } = await collect(host, previous, ctx, started);
+  const { snapshot, hostKey, findings: trustFindings, logStream, connection } = await collect(host, previous, ctx, started);
   if (metricsJob) snapshot.metrics = await metricsJob;
   const templates = { known: knownTemplatesOf(knownTemplates, previous), learningPasses: host.learningPasses ?? DEFAULT_LEARNING_PASSES, windowHours: hoursSince(previous.lastRunAt, started) };
   const analysis: HostAnalysis | null = snapshot.reachable
@@ -130,6 +141,7 @@ async function runHost(
     saveHostResult(deps.store.db, {
       runId: ctx.runId,
       hostId,
+      ...(ctx.beforeSave ? { beforeSave: ctx.beforeSave } : {}),
       snapshot,
       analysis,
       status,
@@ -144,6 +156,13 @@ async function runHost(
       ...(analysis?.logRates ? { logRates: analysis.logRates } : {}),
       ...(ai ? { ai } : {}),
       ...(metricSources ? { metricSources } : {}),
+      audit: hostAuditRows(
+        host,
+        connection,
+        { name: host.name, status, error, score: analysis?.score ?? null, health: analysis?.status ?? null, findings: [...passFindings, ...(analysis?.findings ?? [])], ...(ai ? { ai: aiSummary(ai) } : {}) },
+        auditRef(ctx, hostId, finished),
+        config.secrets,
+      ),
     }),
   );
 
@@ -229,6 +248,8 @@ interface Collected {
   findings: Finding[];
   /** The log analysis done while the logs were read (null when nothing was collected). */
   logStream: HostLogStream | null;
+  /** What connecting came to, for the audit trail. */
+  connection: TimedConnection;
 }
 
 /**
@@ -238,8 +259,12 @@ interface Collected {
 async function collect(host: ResolvedHost, previous: PreviousHostState, ctx: HostContext, started: Date): Promise<Collected> {
   const { deps } = ctx;
   let transport: Transport | null = null;
+  let attempts = 1;
+  const ended = (hostKey: TimedConnection['hostKey'], error: string | null): TimedConnection => ({ at: deps.clock().toISOString(), attempts, hostKey, error });
+  let connection: TimedConnection | null = null;
   try {
-    transport = await ctx.connect(host, ctx.signal, { pinnedHostKeys: previous.hostKeys ?? [] });
+    transport = await ctx.connect(host, ctx.signal, { pinnedHostKeys: previous.hostKeys ?? [], onAttempt: (n) => (attempts = n) });
+    connection = ended(transport.hostKey ?? null, null);
     const endpoint = transport.localEndpoint;
     // Our own login shows in the host's auth log; analysis leaves exactly that session out. While reading, the
     // session can last at most until the pass deadline; the snapshot gets the real end.
@@ -256,12 +281,13 @@ async function collect(host: ResolvedHost, previous: PreviousHostState, ctx: Hos
     const logStream = new HostLogStream({ identity, host });
     const snapshot = await collectHost(host, transport, previous, { clock: deps.clock, signal: ctx.signal, records: logStream.batchFor });
     if (identity) snapshot.monitorIdentity = { ...identity, until: deps.clock().toISOString() };
-    return { snapshot, hostKey: transport.hostKey ?? null, findings: [], logStream };
+    return { snapshot, hostKey: transport.hostKey ?? null, findings: [], logStream, connection };
   } catch (err) {
     const durationMs = deps.clock().getTime() - started.getTime();
     const snapshot = unreachableSnapshot(host.name, started, durationMs, [{ source: transport ? 'collect' : 'connect', message: errorMessage(err) }]);
     const change = findHostKeyChange(err);
-    return { snapshot, hostKey: transport?.hostKey ?? null, findings: change ? [hostKeyChangedFinding(host, change)] : [], logStream: null };
+    connection ??= ended(change ? { algorithm: change.algorithm, fingerprint: change.presented } : null, errorMessage(err));
+    return { snapshot, hostKey: transport?.hostKey ?? null, findings: change ? [hostKeyChangedFinding(host, change)] : [], logStream: null, connection };
   } finally {
     if (transport) await transport.close().catch(() => undefined);
   }
@@ -297,6 +323,7 @@ async function store<T>(host: ResolvedHost, write: () => Promise<T>): Promise<T>
   try {
     return await write();
   } catch (err) {
+    if (err instanceof LeaseLostError) throw err;
     throw new StoreError(`cannot store the result of ${host.name}: ${errorMessage(err)}`, { cause: err });
   }
 }
@@ -308,6 +335,7 @@ export async function saveFailure(host: ResolvedHost, hostId: number, result: Ho
     saveHostResult(ctx.deps.store.db, {
       runId: ctx.runId,
       hostId,
+      ...(ctx.beforeSave ? { beforeSave: ctx.beforeSave } : {}),
       snapshot: unreachableSnapshot(host.name, now, result.durationMs, [{ source: 'pass', message: result.error ?? 'failed' }]),
       analysis: null,
       status: 'failed',
@@ -317,6 +345,12 @@ export async function saveFailure(host: ResolvedHost, hostId: number, result: Ho
       startedAt: now.toISOString(),
       finishedAt: now.toISOString(),
       findings: result.findings,
+      audit: hostAuditRows(host, null, result, auditRef(ctx, hostId, now), ctx.config.secrets),
     }),
   );
+}
+
+/** The audit rows of one host of this pass. */
+function auditRef(ctx: HostContext, hostId: number, at: Date): AuditRef {
+  return { actor: ctx.actor ?? DEFAULT_ACTOR, at: at.toISOString(), runId: ctx.runId, hostId };
 }

@@ -15,6 +15,8 @@ import {
   type PushoverPayload,
 } from '../store/outbox-repo.js';
 import type { Database } from '../store/schema.js';
+import { appendAudit } from '../store/audit-repo.js';
+import { DEFAULT_ACTOR, messageSentEvent } from '../pass/audit-events.js';
 import { composeEmail, envelopeFor, messageIdFor, subjectLine, type Envelope, type OutgoingEmail } from './mail.js';
 import { pushoverFields, type PushoverFields, type PushoverMessage, type PushoverSender, type PushoverSettings } from './pushover.js';
 import { SendError } from './send-error.js';
@@ -40,6 +42,8 @@ export interface DeliveryOptions {
   emlDir: string;
   backoffMs?: readonly number[];
   maxAttempts?: number;
+  /** Who the `message.sent` audit rows name (`run`, the OS user of `report --send`); default `run`. */
+  actor?: string;
 }
 
 export interface DeadLetter {
@@ -132,7 +136,12 @@ async function record(
   if (outcome.ok) {
     // A sent email's body is not kept (see markSent); its envelope, subject and where it went are.
     const payload = message.channel === 'email' ? { raw: '', envelope: message.payload.envelope } : undefined;
-    await markSent(db, message.id, { sentAt: now.toISOString(), deliveredTo: outcome.deliveredTo, ...(payload ? { payload } : {}) });
+    const sent = { at: now.toISOString(), actor: options.actor ?? DEFAULT_ACTOR, ...(outcome.emlPath !== undefined ? { emlPath: outcome.emlPath } : {}) };
+    // The audit row is written with the `sent` mark: a message is in the trail exactly when the outbox says it went.
+    await db.transaction().execute(async (trx) => {
+      await markSent(trx, message.id, { sentAt: sent.at, deliveredTo: outcome.deliveredTo, ...(payload ? { payload } : {}) });
+      await appendAudit(trx, [messageSentEvent(message, sent)]);
+    });
     report.sent += 1;
     if (outcome.emlPath !== undefined) report.written.push(outcome.emlPath);
     return;

@@ -9,6 +9,8 @@ import type { Store } from '../store/open-store.js';
 import { loadSiteReportData } from '../store/site-report-repo.js';
 import { lastReportSent, recordReportSent, type ReportKind, type ReportSummary } from '../store/reports-sent-repo.js';
 import { enqueue } from '../store/outbox-repo.js';
+import { appendAudit } from '../store/audit-repo.js';
+import { DEFAULT_ACTOR, reportSentEvent } from '../pass/audit-events.js';
 import type { ResolvedHost } from '../types.js';
 import { fileTimestamp } from './format.js';
 import type { EmailAttachment } from './mail.js';
@@ -118,12 +120,14 @@ export interface QueueOptions {
   send: boolean;
   trigger: 'schedule' | 'on-demand';
   runId: number | null;
+  /** Who the `report.sent` audit row names (`run`, the OS user of `report --send`); default `run`. */
+  actor?: string;
 }
 
 /**
  * Writes the report's HTML (and Markdown) file, queues its email (when asked and there is somewhere to send it:
- * recipients, or no SMTP at all so it becomes an .eml file), and records it in `reports_sent`, the outbox row and the
- * record in one transaction. Returns the HTML path and the outbox id.
+ * recipients, or no SMTP at all so it becomes an .eml file), and records it in `reports_sent`, the outbox row, the
+ * record and its `report.sent` audit row in one transaction. Returns the HTML path and the outbox id.
  */
 export async function writeAndQueueReport(ctx: ReportContext, report: ProducedReport, options: QueueOptions): Promise<{ path: string; outboxId: number | null }> {
   const { config, store } = ctx;
@@ -155,7 +159,12 @@ export async function writeAndQueueReport(ctx: ReportContext, report: ProducedRe
       path,
     });
     // The original's column, kept current for readers of the hosts table.
-    if (report.kind === 'host') await trx.updateTable('hosts').set({ last_report_sent: report.generatedAt.toISOString() }).where('name', '=', report.scope).execute();
+    const host =
+      report.kind === 'host'
+        ? await trx.updateTable('hosts').set({ last_report_sent: report.generatedAt.toISOString() }).where('name', '=', report.scope).returning('id').executeTakeFirst()
+        : undefined;
+    const record = { kind: report.kind, scope: report.scope, periodStart: report.periodStart.toISOString(), periodEnd: report.periodEnd.toISOString(), trigger: options.trigger, path, outboxId, recipients: message ? options.recipients.length : 0 };
+    await appendAudit(trx, [reportSentEvent(record, { actor: options.actor ?? DEFAULT_ACTOR, at: report.generatedAt.toISOString(), runId: options.runId, hostId: host?.id ?? null })]);
   });
   return { path, outboxId };
 }

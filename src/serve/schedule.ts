@@ -5,6 +5,7 @@
  * in this process, and the pass lock keeps other processes' `run` out as usual.
  */
 import { parseDurationSeconds } from '../config/schema-primitives.js';
+import type { LogFields, Logger } from '../log/logger.js';
 import { lastCronTimeBetween, parseCron, type CronSchedule } from '../report/schedule.js';
 import type { Clock } from '../types.js';
 
@@ -68,14 +69,18 @@ export function scheduleIntervalMs(schedule: PassSchedule, now: Date): number | 
   return first && second ? second.getTime() - first.getTime() : null;
 }
 
-/** What a tick did. */
-export type TickOutcome = { kind: 'done'; message: string } | { kind: 'skipped'; message: string } | { kind: 'failed'; message: string };
+/** What a tick did, and the fields of its log event (`runId`, `hostCount`, ...). */
+export type TickOutcome = { kind: 'done' | 'skipped' | 'failed'; message: string; fields?: LogFields };
+
+/** done: info; skipped (the pass lock is held elsewhere): warn; failed: error. */
+const OUTCOME_LEVELS = { done: 'info', skipped: 'warn', failed: 'error' } as const;
 
 export interface SchedulerOptions {
   schedule: PassSchedule;
   /** Runs one pass; resolves with what to log. Must not throw (a throw is logged as failed). */
   runPass: () => Promise<TickOutcome>;
-  log: (line: string) => void;
+  /** Each pass's start and end; skipped ticks (warn). */
+  log: Logger;
   clock?: Clock;
 }
 
@@ -103,7 +108,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (stopped) return;
     nextAt = nextFireTime(options.schedule, after);
     if (!nextAt) {
-      options.log(`schedule "${options.schedule.text}": no next time; no more passes`);
+      options.log.warn(`schedule "${options.schedule.text}": no next time; no more passes`);
       return;
     }
     arm();
@@ -116,13 +121,15 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const tick = (): void => {
     const firedAt = nextAt ?? clock();
     if (running) {
-      options.log(`schedule: tick at ${firedAt.toISOString()} skipped: the previous pass is still running`);
+      options.log.warn(`schedule: tick at ${firedAt.toISOString()} skipped: the previous pass is still running`, { tick: firedAt.toISOString() });
     } else {
+      options.log.info(`schedule: tick at ${firedAt.toISOString()}: starting a pass`, { tick: firedAt.toISOString() });
       running = options
         .runPass()
         .catch((err: unknown): TickOutcome => ({ kind: 'failed', message: err instanceof Error ? err.message : String(err) }))
         .then((outcome) => {
-          options.log(`schedule: ${outcome.kind === 'done' ? '' : `${outcome.kind}: `}${outcome.message.split('\n')[0]}`);
+          const message = `schedule: ${outcome.kind === 'done' ? '' : `${outcome.kind}: `}${outcome.message.split('\n')[0]}`;
+          options.log[OUTCOME_LEVELS[outcome.kind]](message, { outcome: outcome.kind, ...outcome.fields });
         })
         .finally(() => {
           running = null;

@@ -12,6 +12,7 @@ import type { LoadedConfig } from '../config/types.js';
 import { resolveConfigPath } from '../config/paths.js';
 import { DthostmonError, EXIT, errorMessage } from '../errors.js';
 import type { Store } from '../store/open-store.js';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../types.js';
 import { authorize, type ApiKeys } from './auth.js';
 import { errorBody, oneLine, readJsonBody, securityHeaders } from './http-util.js';
@@ -43,10 +44,11 @@ export interface StartApiServerOptions {
   store: Store;
   routes: readonly Route[];
   clock?: Clock;
-  /** One line per request and per internal error (never a key). Default: nothing. */
-  onLog?: (line: string) => void;
-  /** Stack traces of internal errors in the log (--verbose). */
-  verbose?: boolean;
+  /**
+   * One event per request (info; debug for /health and /metrics answered below 400, which probes and scrapers ask
+   * every few seconds) and one per internal error (error, with the stack when debug is on). Never a key or a query.
+   */
+  log: Logger;
   /** Override api.port (0: any free port) and api.bind. */
   port?: number;
   bind?: string;
@@ -106,7 +108,6 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   const { config, store } = options;
   const api = apiSettings(config);
   const clock = options.clock ?? (() => new Date());
-  const log = options.onLog ?? (() => undefined);
   const keys: ApiKeys = { apiKey: api.api_key || null, registrationToken: api.registration_token || null };
   const router = createRouter(options.routes);
   const limiter = createRateLimiter(api.rate_limit);
@@ -114,7 +115,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   const tls = tlsOptions(config, api);
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    void handleRequest(req, res, { router, limiter, keys, ctx, maxBody: api.max_body, log, verbose: Boolean(options.verbose) });
+    void handleRequest(req, res, { router, limiter, keys, ctx, maxBody: api.max_body, log: options.log });
   };
   let server: Server;
   try {
@@ -185,9 +186,11 @@ interface Pipeline {
   keys: ApiKeys;
   ctx: ApiContext;
   maxBody: number;
-  log: (line: string) => void;
-  verbose: boolean;
+  log: Logger;
 }
+
+/** Asked every few seconds by probes and Prometheus: logged at debug while they answer normally. */
+const POLLED_PATHS = new Set(['/health', '/metrics']);
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, p: Pipeline): Promise<void> {
   const started = performance.now();
@@ -203,7 +206,10 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, p: Pipel
     result = errorResult(err, method, pathname, p);
   }
   send(res, method, result);
-  p.log(`${new Date().toISOString()} ${remote} ${method} ${oneLine(pathname, 200)} ${result.status} ${Math.round(performance.now() - started)}ms`);
+  const path = oneLine(pathname, 200);
+  const durationMs = Math.round(performance.now() - started);
+  const level = POLLED_PATHS.has(pathname) && result.status < 400 ? 'debug' : 'info';
+  p.log[level](`${remote} ${method} ${path} ${result.status} ${durationMs}ms`, { method, path, status: result.status, durationMs, client: remote });
 }
 
 async function answer(req: IncomingMessage, method: string, url: URL, remote: string, p: Pipeline): Promise<ApiResult> {
@@ -222,8 +228,9 @@ function errorResult(err: unknown, method: string, pathname: string, p: Pipeline
     return { status: err.status, json: errorBody(err.code, err.message), headers: err.headers };
   }
   // Never to the client: an SQL error or a stack says too much. The log gets one line (the stack with --verbose).
-  p.log(`error: ${method} ${oneLine(pathname, 200)}: ${oneLine(errorMessage(err), 500)}`);
-  if (p.verbose && err instanceof Error && err.stack) p.log(err.stack);
+  const path = oneLine(pathname, 200);
+  const stack = p.log.isLevelEnabled('debug') && err instanceof Error ? err.stack : undefined;
+  p.log.error(`${method} ${path}: ${oneLine(errorMessage(err), 500)}`, { method, path, ...(stack ? { stack } : {}) });
   return { status: 500, json: errorBody('internal', 'internal error (see the server log)') };
 }
 

@@ -1,10 +1,12 @@
 /**
  * A host's history for `dthostmon serve` (`/api/v1/hosts/:name/history`, the original's `/history/:id`): scores and
  * resources over the last N days, oldest first. Built for 90 days of hourly passes on 500 hosts (~1 M host runs):
- * two index range scans, host_runs (host_id, started_at) and metrics (host_id, name, collected_at, label, value)
+ * index range scans, host_runs (host_id, started_at) and metrics (host_id, name, collected_at, label, value)
  * (migration 0009: the values come from the index alone), selecting only the columns shown; no per-run subquery.
+ * Resources older than the raw metrics retention come from the hourly and daily rollups (metric-history.ts).
  */
 import type { Kysely } from 'kysely';
+import { metricHistory } from './metric-history.js';
 import type { Database, HostRunRow } from './schema.js';
 
 /** The SSH trend metrics the history shows (see metricRowsFromFacts). */
@@ -50,17 +52,12 @@ export async function historyRuns(db: Kysely<Database>, hostId: number, since: s
 }
 
 /**
- * CPU, memory and disk use collected at or after `since`, one entry per collection time, oldest first. Three index
- * range scans (one per metric name) merged here; the metrics of other sources (`prometheus:...`) are not read.
+ * CPU, memory and disk use collected at or after `since`, one entry per collection time, oldest first: raw samples,
+ * then (further back) the average of each hour or day at its start. Index range scans per metric name merged here;
+ * the metrics of other sources (`prometheus:...`) are not read.
  */
 export async function historyResources(db: Kysely<Database>, hostId: number, since: string): Promise<HistoryResources[]> {
-  const rows = await db
-    .selectFrom('metrics')
-    .select(['collected_at', 'name', 'label', 'value'])
-    .where('host_id', '=', hostId)
-    .where('name', 'in', RESOURCE_METRICS)
-    .where('collected_at', '>=', since)
-    .execute();
+  const rows = await metricHistory(db, { hostIds: [hostId], names: RESOURCE_METRICS, from: since, fromInclusive: true }).execute();
   const byTime = new Map<string, HistoryResources>();
   for (const row of rows) {
     let point = byTime.get(row.collected_at);

@@ -15,6 +15,7 @@ import type {
 } from '../types.js';
 import { aiCostByDay, latestAiAnalysis, type AiAnalysisRow, type AiCostDay } from './ai-repo.js';
 import { chunk } from './chunk.js';
+import { metricHistory } from './metric-history.js';
 import type { Database } from './schema.js';
 
 /** What a period report covers: the host, the period (after `since`, up to and including `until`), the trend start. */
@@ -147,7 +148,7 @@ const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
  * Reads what a host report covering a period needs, in twelve indexed queries whatever the period's length: the host
  * runs of the period (host_runs host_id+started_at), the latest facts, findings grouped by key in the database
  * (findings host_id+created_at) and then only the latest row of each key with its evidence, the changes
- * (changes host_id+detected_at), the trend metrics (metrics host_id+name+collected_at), the open and just resolved
+ * (changes host_id+detected_at), the trend metrics (metrics host_id+name+collected_at, and its hourly and daily rollups), the open and just resolved
  * items (finding_state), the du baselines, and the AI stage's latest and latest answered analyses and calls
  * (ai_analyses and ai_calls host_id+created_at). The period is `(since, until]`: a report generated at `since`
  * showed what came before. Works the same on SQLite and PostgreSQL.
@@ -331,18 +332,12 @@ async function loadPeriodChanges(db: Kysely<Database>, hostId: number, since: st
   };
 }
 
+/** The trend series: raw samples, and hourly or daily averages where retention rolled them up (metric-history.ts). */
 async function loadMetrics(db: Kysely<Database>, hostId: number, from: string, until: string): Promise<MetricSeries[]> {
-  const rows = await db
-    .selectFrom('metrics')
-    .select(['name', 'label', 'collected_at', 'value'])
-    .where('host_id', '=', hostId)
-    .where('name', 'in', [...REPORT_METRICS])
-    .where('collected_at', '>', from)
-    .where('collected_at', '<=', until)
-    .orderBy('name')
-    .orderBy('label')
-    .orderBy('collected_at')
-    .execute();
+  const rows = await metricHistory(db, { hostIds: [hostId], names: REPORT_METRICS, from, fromInclusive: false, until }).execute();
+  // ISO-8601 UTC text of fixed width: string order is time order.
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((a, b) => order(a.name, b.name) || order(a.label, b.label) || order(a.collected_at, b.collected_at));
   const series = new Map<string, MetricSeries>();
   for (const row of rows) {
     const id = `${row.name}\u0000${row.label}`;

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { SourceSummary } from '../analyze/metric-summary.js';
 import { saveMetricSources } from './metric-sources-repo.js';
 import type { AcceptedHostKey, Finding, HostAnalysis, HostRunStatus, HostSnapshot } from '../types.js';
-import { appendAudit } from './audit-repo.js';
+import { appendAudit, type AuditInput } from './audit-repo.js';
 import { chunk } from './chunk.js';
 import {
   baselinesFromFacts,
@@ -45,6 +45,10 @@ export interface SaveHostResultInput {
   ai?: AiOutcome;
   /** What the metrics sources said, summarized and redacted (table metric_sources). */
   metricSources?: readonly SourceSummary[];
+  /** The host's audit rows (src/pass/audit-events.ts): in this transaction, so none describes a result not stored. */
+  audit?: readonly AuditInput[];
+  /** Runs first in the transaction; a throw rolls the whole write back (a sharded pass's lease check). */
+  beforeSave?: (trx: Kysely<Database>, hostId: number) => Promise<void>;
 }
 
 /** 14 parameters a finding, 7 a metric: batches stay well inside every dialect's parameter limit. */
@@ -55,12 +59,13 @@ const CHANGES_PER_STATEMENT = 200;
 
 /**
  * Stores one host's result in ONE transaction: the host_runs row, then the state it advances (cursors, baselines
- * from the facts), its findings and metrics, hosts.last_seen when reachable, and an audit row. Cursors move only
+ * from the facts), its findings and metrics, hosts.last_seen when reachable, and its audit rows. Cursors move only
  * together with what was read, so if anything fails nothing is stored and the next pass reads the same lines again.
  * @returns the host_runs id.
  */
 export async function saveHostResult(db: Kysely<Database>, input: SaveHostResultInput): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    await input.beforeSave?.(trx, input.hostId);
     const { snapshot } = input;
     const { id: hostRunId } = await trx
       .insertInto('host_runs')
@@ -99,16 +104,7 @@ export async function saveHostResult(db: Kysely<Database>, input: SaveHostResult
     if (snapshot.reachable) {
       await trx.updateTable('hosts').set({ last_seen: snapshot.collectedAt }).where('id', '=', input.hostId).execute();
     }
-    await appendAudit(trx, [
-      {
-        at: input.finishedAt,
-        actor: 'run',
-        action: input.status === 'failed' ? 'host.failed' : 'host.collected',
-        hostId: input.hostId,
-        runId: input.runId,
-        detail: { runId: input.runId, status: input.status, findings: findings.length },
-      },
-    ]);
+    await appendAudit(trx, input.audit ?? []);
     return hostRunId;
   });
 }

@@ -20,7 +20,7 @@ export async function syncHosts(
   // One row per name (the last one wins): PostgreSQL rejects an upsert that touches the same row twice.
   const rows = [...new Map(hosts.map((host) => [host.name, toHostRow(host, nowIso)])).values()];
   if (rows.length === 0) return ids;
-  await db.transaction().execute(async (trx) => {
+  const write = async (trx: Kysely<Database>): Promise<void> => {
     for (const batch of chunk(rows, HOSTS_PER_STATEMENT)) {
       const saved = await trx
         .insertInto('hosts')
@@ -41,7 +41,10 @@ export async function syncHosts(
         .execute();
       for (const row of saved) ids.set(row.name, row.id);
     }
-  });
+  };
+  // Inside a caller's transaction (a sharded pass's join) the upsert is part of it; otherwise a transaction of its own.
+  if (db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
   return ids;
 }
 

@@ -59,6 +59,8 @@ export interface RunTable {
   hosts_ok: number;
   hosts_failed: number;
   duration_ms: number | null;
+  /** The name the workers of one sharded pass share (`run --worker`); null for an ordinary pass. */
+  pass_key: string | null;
 }
 
 /** The outcome of one host in one pass. */
@@ -399,6 +401,84 @@ export interface AiCacheTable {
   expires_at: IsoTimestamp;
 }
 
+/** One host of a sharded pass: who works on it and until when (migration 0010). */
+export interface PassLeaseTable {
+  run_id: number;
+  host_id: number;
+  status: 'pending' | 'claimed' | 'done';
+  /** The worker id holding (or last holding) the lease. */
+  worker: string | null;
+  /** How many times a worker claimed it (above 1: a worker died or lost it). */
+  attempts: number;
+  /** 1 when the host had never been collected before this pass. */
+  first_look: number;
+  claimed_at: IsoTimestamp | null;
+  /** The database's clock: a `claimed` lease past this is free to take. */
+  expires_at: IsoTimestamp | null;
+  finished_at: IsoTimestamp | null;
+}
+
+/**
+ * Metrics rolled up per host, name, label and UTC hour (`metrics_hourly`) or day (`metrics_daily`) by retention
+ * (migration 0011; src/store/retention-rollup.ts). Keyed by (host_id, name, bucket, label).
+ */
+export interface MetricRollupTable {
+  host_id: number;
+  name: string;
+  /** Start of the hour or day, ISO (`2026-01-02T03:00:00.000Z`). */
+  bucket: IsoTimestamp;
+  label: string;
+  min_value: number;
+  max_value: number;
+  avg_value: number;
+  /** Raw samples the bucket summarises. */
+  samples: number;
+}
+
+/** One row (`retention`): when retention last ran and who runs it now (migration 0011). */
+export interface RetentionStateTable {
+  name: string;
+  last_run_at: IsoTimestamp | null;
+  /** `host:pid:random` of the process pruning now; null when none. */
+  owner: string | null;
+  heartbeat_at: IsoTimestamp | null;
+}
+
+/** Present only inside retention's own DELETE transaction: audit rows older than `cutoff` may be deleted. */
+export interface RetentionGateTable {
+  id: Generated<number>;
+  cutoff: IsoTimestamp;
+}
+
+/**
+ * One measured value of a benchmark run (migration 0012; src/store/benchmarks-repo.ts): `npm run bench*` and the CI
+ * gate store every result here (DTHOSTMON_BENCH_DB), and `npm run bench:trend` reads it per series.
+ */
+export interface BenchmarkTable {
+  id: Generated<number>;
+  /** Random id shared by the rows of one script run. */
+  run_id: string;
+  run_at: IsoTimestamp;
+  /** The script: `bench`, `bench:ci`, `bench:fleet`, ... */
+  suite: string;
+  /** `git rev-parse HEAD` (with `-dirty` for uncommitted changes), or `unknown`. */
+  git_commit: string;
+  /** Hostname of the machine that measured. */
+  machine: string;
+  cpus: number;
+  node_version: string;
+  benchmark: string;
+  /** What was measured: `dthostmon`, or the baseline it is compared with (`logwatch`, `sh`, ...). */
+  variant: string;
+  /** `wall_s`, `cpu_s`, `rss_mib`, `ratio`, ... */
+  metric: string;
+  value: number;
+  /** The variant this row's ratio is relative to; null when none. */
+  baseline_variant: string | null;
+  /** value / the baseline variant's value (the CI gate's median of pair ratios); null without a baseline. */
+  ratio: number | null;
+}
+
 /** Every table of the store, for `Kysely<Database>`. */
 export interface Database {
   hosts: HostTable;
@@ -414,6 +494,7 @@ export interface Database {
   finding_state: FindingStateTable;
   audit_log: AuditLogTable;
   pass_lock: PassLockTable;
+  pass_leases: PassLeaseTable;
   host_keys: HostKeyTable;
   alert_state: AlertStateTable;
   outbox: OutboxTable;
@@ -422,6 +503,11 @@ export interface Database {
   metric_sources: MetricSourceTable;
   ai_calls: AiCallTable;
   ai_cache: AiCacheTable;
+  benchmarks: BenchmarkTable;
+  metrics_hourly: MetricRollupTable;
+  metrics_daily: MetricRollupTable;
+  retention_state: RetentionStateTable;
+  retention_gate: RetentionGateTable;
 }
 
 export type HostRow = Selectable<HostTable>;
@@ -465,3 +551,6 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutboxRow = Insertable<OutboxTable>;
 export type ReportSentRow = Selectable<ReportSentTable>;
 export type NewReportSentRow = Insertable<ReportSentTable>;
+
+export type BenchmarkRow = Selectable<BenchmarkTable>;
+export type NewBenchmarkRow = Insertable<BenchmarkTable>;

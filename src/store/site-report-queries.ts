@@ -1,9 +1,11 @@
 import { sql, type Kysely } from 'kysely';
+import { metricHistory } from './metric-history.js';
 import type { Database } from './schema.js';
 
 /**
  * The queries of loadSiteReportData (site-report-repo.ts), one per part of the report, each over all the hosts of the
  * site at once. Window functions (row_number, dense_rank, count over) run on SQLite >= 3.25 and PostgreSQL alike.
+ * Metrics come from the raw rows and, further back, the hourly and daily rollups of retention (metric-history.ts).
  */
 
 /**
@@ -88,31 +90,27 @@ export function latestScoreRows(db: Kysely<Database>, { ids, since, until }: Ran
     .execute();
 }
 
-/** CPU and memory averages over the period's samples; a host with no sample has no row (never a 0). */
+/**
+ * CPU and memory averages over the period's samples (a rollup row weighs its sample count); a host with no sample has
+ * no row (never a 0).
+ */
 export function averageRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  const samples = metricHistory(db, { hostIds: ids, names: ['cpu.used_percent', 'memory.used_percent'], from: since, fromInclusive: true, until });
   return db
-    .selectFrom('metrics')
-    .select((eb) => ['host_id', 'name', eb.fn.avg<number>('value').as('average'), eb.fn.countAll<number>().as('samples')])
-    .where('host_id', 'in', ids)
-    .where('name', 'in', ['cpu.used_percent', 'memory.used_percent'])
-    .where('collected_at', '>=', since)
-    .where('collected_at', '<=', until)
+    .selectFrom(samples.as('m'))
+    .select((eb) => ['host_id', 'name', sql<number>`sum(value * samples) / sum(samples)`.as('average'), eb.fn.sum<number>('samples').as('samples')])
     .groupBy(['host_id', 'name'])
     .execute();
 }
 
 /** The disk rows of each host's latest collection in the period that had disks (one collection shares one time). */
 export function latestDiskRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  const disks = metricHistory(db, { hostIds: ids, names: DISK_METRICS, from: since, fromInclusive: true, until, excludeLabelLike: SNAP_MOUNTS });
   return db
     .selectFrom((eb) =>
       eb
-        .selectFrom('metrics')
+        .selectFrom(disks.as('m'))
         .select(['host_id', 'name', 'label', 'value', 'collected_at', sql<number>`dense_rank() over (partition by host_id order by collected_at desc)`.as('rank')])
-        .where('host_id', 'in', ids)
-        .where('name', 'in', DISK_METRICS)
-        .where('label', 'not like', SNAP_MOUNTS)
-        .where('collected_at', '>=', since)
-        .where('collected_at', '<=', until)
         .as('ranked'),
     )
     .selectAll()
@@ -122,25 +120,24 @@ export function latestDiskRows(db: Kysely<Database>, { ids, since, until }: Rang
     .execute();
 }
 
-/** Used and size bytes per mount, the last sample of each hour: at most 24 points a day whatever the pass rate. */
+/**
+ * Used and size bytes per mount, the last sample of each hour (the hour's or day's average where rolled up): at most
+ * 24 points a day whatever the pass rate.
+ */
 export function diskTrendRows(db: Kysely<Database>, { ids, since, until }: Range) {
+  const disks = metricHistory(db, { hostIds: ids, names: ['disk.used_bytes', 'disk.size_bytes'], from: since, fromInclusive: true, until, excludeLabelLike: SNAP_MOUNTS });
   return db
     .selectFrom((eb) =>
       eb
-        .selectFrom('metrics')
+        .selectFrom(disks.as('m'))
         .select([
           'host_id',
           'name',
           'label',
           'value',
           'collected_at',
-          sql<number>`row_number() over (partition by host_id, name, label, substr(collected_at, 1, 13) order by collected_at desc, id desc)`.as('rank'),
+          sql<number>`row_number() over (partition by host_id, name, label, substr(collected_at, 1, 13) order by collected_at desc)`.as('rank'),
         ])
-        .where('host_id', 'in', ids)
-        .where('name', 'in', ['disk.used_bytes', 'disk.size_bytes'])
-        .where('label', 'not like', SNAP_MOUNTS)
-        .where('collected_at', '>=', since)
-        .where('collected_at', '<=', until)
         .as('ranked'),
     )
     .select(['host_id', 'name', 'label', 'value', 'collected_at'])

@@ -1,7 +1,7 @@
 /**
  * `dthostmon serve` as the built binary: refuses to start without api.api_key (exit 2, one line), a bad --schedule
- * or --port (2), an address in use (2); serves /health and /metrics, logs requests to stderr without the key, and
- * stops on SIGTERM with exit 0.
+ * or --port (2), an address in use (2); serves /health and /metrics, logs requests to stderr without the key (a
+ * probe's or scraper's successful request only at debug), and stops on SIGTERM with exit 0.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -73,8 +73,11 @@ describe('dthostmon serve (built binary)', () => {
       const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('# TYPE dthostmon_store_size_bytes gauge');
-      await waitUntil('the access log line', async () => stderr.includes(' GET /metrics 200 '), 5_000);
-      expect(stderr).toMatch(/^\S+Z 127\.0\.0\.1 GET \/health \d{3} \d+ms$/m);
+      await waitUntil('the access log line', async () => stderr.includes(' GET /metrics 401 '), 5_000);
+      expect(stderr).toMatch(/^\S+Z 127\.0\.0\.1 GET \/metrics 401 \d+ms$/m);
+      // Probes and scrapers that get their answer are logged at debug only (--verbose).
+      expect(stderr).not.toContain(' GET /health 200 ');
+      expect(stderr).not.toContain(' GET /metrics 200 ');
       expect(stderr).not.toContain(KEY);
     } finally {
       child.kill('SIGTERM');

@@ -12,6 +12,7 @@ import { startApiServer, type ApiServer, type StartApiServerOptions } from '../.
 import type { Route } from '../../src/serve/types.js';
 import type { Store } from '../../src/store/open-store.js';
 import type { Clock } from '../../src/types.js';
+import { memoryLogs, type MemoryLogs } from './logs.js';
 import { freePort } from './ports.js';
 
 export const TEST_API_KEY = 'test-api-key-0123456789abcdef';
@@ -26,15 +27,15 @@ export interface TestApiOptions {
   /** Default: every route (buildRoutes()). */
   routes?: Route[];
   clock?: Clock;
-  /** Extra server options (verbose, closeGraceMs). */
+  /** Extra server options (log, closeGraceMs). */
   server?: Partial<StartApiServerOptions>;
 }
 
 export interface TestApi extends ApiServer {
   config: LoadedConfig;
   dir: string;
-  /** Log lines the server wrote. */
-  logs: string[];
+  /** The events the server logged (debug and up). */
+  logs: MemoryLogs;
   /** fetch(url + path) with the API key unless `key: null` (or another key). */
   request(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
   /** request() and the parsed JSON body. */
@@ -57,13 +58,13 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
   writeFileSync(configPath, ['api:', ...apiLines, options.yaml ?? 'hosts: []', ''].join('\n'));
   const loaded = await loadConfig(configPath, { env: {} });
   const config: LoadedConfig = { ...loaded, store: storeSettings(options.store) };
-  const logs: string[] = [];
+  const logs = memoryLogs('debug', { component: 'serve' });
   const server = await startApiServer({
     config,
     store: options.store,
     routes: options.routes ?? buildRoutes(),
     ...(options.clock ? { clock: options.clock } : {}),
-    onLog: (line) => logs.push(line),
+    log: logs.logger,
     port: await freePort(),
     bind: '127.0.0.1',
     ...options.server,

@@ -27,12 +27,15 @@ export interface SpawnCliOptions {
   wrapper?: string[];
 }
 
-/** Spawns the built binary with NO_COLOR=1 and collects its output. */
+/**
+ * Spawns the built binary with NO_COLOR=1 and DTHOSTMON_LOG_FORMAT=text (the pipes are not a terminal, so `run` and
+ * `serve` would log JSON lines; tests of the JSON format pass DTHOSTMON_LOG_FORMAT in `env`) and collects its output.
+ */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, binPath, ...args] as [string, ...string[]];
   const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, NO_COLOR: '1', DTHOSTMON_CONFIG: '', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', DTHOSTMON_CONFIG: '', DTHOSTMON_LOG_FORMAT: 'text', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -16,6 +16,7 @@ import { acquirePassLock } from '../../store/pass-lock.js';
 import { createOutput } from '../output.js';
 import type { GlobalOptions } from '../program.js';
 import { isPidAlive, runnerIdentity } from './run.js';
+import { osUserActor } from '../os-user.js';
 
 export const REPORT_FORMATS = ['md', 'html', 'text', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -112,8 +113,9 @@ export async function report(options: ReportOptions): Promise<number> {
     }
     const release = await acquirePassLock(store.db, { runner: runnerIdentity(), pid: process.pid, now, ttlMs: 10 * 60_000, isPidAlive });
     try {
-      const queued = await writeAndQueueReport(ctx, produced, { recipients, send: true, trigger: 'on-demand', runId: null });
-      const delivered = await runDeliveryStage(config, store, () => new Date());
+      const actor = osUserActor(options.io.env);
+      const queued = await writeAndQueueReport(ctx, produced, { recipients, send: true, trigger: 'on-demand', runId: null, actor });
+      const delivered = await runDeliveryStage(config, store, () => new Date(), {}, actor);
       const mine = delivered.dead.find((d) => d.id === queued.outboxId);
       if (mine) throw new UsageError(`--send: gave up delivering the report: ${mine.error}`);
       if (!options.quiet) {

@@ -11,13 +11,47 @@ import { migrateToLatest } from '../../store/migrate.js';
 import { runPass } from '../../run-pass.js';
 import { ConfigError, EXIT, StoreError, UsageError, errorMessage } from '../../errors.js';
 import { createOutput } from '../output.js';
+import { createPassLog } from '../../log/pass-log.js';
 import type { GlobalOptions } from '../program.js';
 import { formatPassSummary } from '../format-pass.js';
 import { writePassJson } from '../pass-json.js';
 import { findingEvidenceOfRun } from '../../store/findings-repo.js';
+import { textfileTarget, writePassTextfile } from '../textfile.js';
+import { parseDurationSeconds } from '../../config/schema-primitives.js';
+import { defaultPassKey, defaultWorkerId, type WorkerOptions } from '../../pass/shard.js';
 
 export interface RunOptions extends GlobalOptions {
   hosts: string[];
+  /** `--textfile FILE`: node_exporter textfile metrics after the pass (src/cli/textfile.ts). */
+  textfile?: string;
+  /** `--worker` and its flags, as given (see resolveWorker). */
+  worker?: { passKey?: string | undefined; workerId?: string | undefined; lease: string };
+}
+
+/** The smallest lease: a heartbeat every third of it must fit between two database round trips. */
+const MIN_LEASE_SECONDS = 3;
+
+/**
+ * The default pass key's slot: the minute the worker started in. Cron starts every worker of a tick at the same minute
+ * of its machine's clock, and two ticks are at least a minute apart, so a tick is one pass without being told.
+ */
+const PASS_KEY_SLOT_MS = 60_000;
+
+/**
+ * `--worker`'s options checked and completed: the default worker id (hostname:pid) and pass key (this minute).
+ * @throws UsageError naming the flag.
+ */
+export function resolveWorker(given: NonNullable<RunOptions['worker']>, now: Date, pid: number): WorkerOptions {
+  const lease = parseDurationSeconds(given.lease);
+  if (typeof lease !== 'number' || !Number.isFinite(lease) || lease < MIN_LEASE_SECONDS) {
+    throw new UsageError(`--lease ${given.lease}: expected a duration such as 60s or 2m, at least ${MIN_LEASE_SECONDS} s`);
+  }
+  for (const [flag, value] of [['--pass-key', given.passKey], ['--worker-id', given.workerId]] as const) {
+    if (value !== undefined && !/^[\w.:@/-]{1,200}$/.test(value)) {
+      throw new UsageError(`${flag} ${JSON.stringify(value)}: use 1-200 letters, digits and . _ : @ / -`);
+    }
+  }
+  return { id: given.workerId ?? defaultWorkerId(pid), passKey: given.passKey ?? defaultPassKey(now, PASS_KEY_SLOT_MS), leaseSeconds: lease };
 }
 
 /**
@@ -66,7 +100,7 @@ export async function run(options: RunOptions): Promise<number> {
       ...(config ? { delivery: config.delivery, secrets: config.secrets } : {}),
     });
     // The error itself stays the one line of output (cron mails it); what happened to the admin alert is detail.
-    out.verbose(`admin alert: ${sanitizeText(result.outcome)}`);
+    out.log.debug(`admin alert: ${sanitizeText(result.outcome)}`, { component: 'alert' });
   };
   let config: LoadedConfig;
   try {
@@ -87,19 +121,23 @@ export async function run(options: RunOptions): Promise<number> {
 }
 
 async function runLoaded(options: RunOptions, out: ReturnType<typeof createOutput>, configPath: string, config: LoadedConfig): Promise<number> {
-  if (!options.quiet && !options.json) for (const w of config.warnings) out.err(`warning: ${w}`);
+  out.log.addSecrets(config.secrets);
+  if (!options.quiet && !options.json) for (const w of config.warnings) out.log.warn(w, { component: 'config' });
 
   const known = new Set(config.hosts.map((h) => h.name));
   const unknown = options.hosts.filter((h) => !known.has(h));
   if (unknown.length > 0) {
     throw new UsageError(`--host ${unknown.join(', ')}: no such host in ${configPath} (known: ${[...known].join(', ') || 'none'})`);
   }
+  // Checked before the pass: a wrong --textfile costs no pass.
+  const textfile = options.textfile !== undefined ? textfileTarget(options.textfile, options.io.cwd) : null;
 
   const store = await openStore(config.store);
   try {
     const migrated = await migrateToLatest(store.db);
-    if (migrated.applied.length > 0) out.verbose(`store: applied migrations ${migrated.applied.join(', ')}`);
+    if (migrated.applied.length > 0) out.log.debug(`store: applied migrations ${migrated.applied.join(', ')}`, { component: 'store' });
     const spinner = out.spinner('starting pass');
+    const passLog = createPassLog(out.log, config.hosts.map((h) => h.name), config.pass.maxConcurrentHosts);
     let done = 0;
     let total = 0;
     // The spinner's timer would keep the process alive after an error: stop it whatever happens.
@@ -112,23 +150,24 @@ async function runLoaded(options: RunOptions, out: ReturnType<typeof createOutpu
       pid: process.pid,
       isPidAlive,
       hostNames: options.hosts,
+      ...(options.worker ? { worker: resolveWorker(options.worker, new Date(), process.pid) } : {}),
       // Evidence stays in the store (the summary does not need it; --json reads it back host by host).
       compactResults: true,
-      onWarning: (m) => out.err(`warning: ${sanitizeText(redactText(m, config.secrets))}`),
+      onWarning: passLog.warning,
       onProgress: (event) => {
+        passLog.progress(event);
         if (event.type === 'pass-start') {
           total = event.hostCount;
-          out.verbose(`pass ${event.runId}: ${total} host(s), at most ${config.pass.maxConcurrentHosts} at once`);
-        } else if (event.type === 'host-start') {
-          out.verbose(`${event.host}: collecting`);
-        } else {
+        } else if (event.type === 'host-done') {
           done += 1;
           spinner.setText(`collected ${done}/${total} hosts`);
-          const r = event.result;
-          out.verbose(`${r.name}: ${r.status}${r.score === null ? '' : ` score ${r.score}`}${r.error ? ` (${sanitizeText(redactText(r.error, config.secrets))})` : ''}`);
         }
       },
     }).finally(() => spinner.stop());
+    if (textfile) {
+      // The pass is stored whatever happens here; a stale file shows in its timestamp.
+      await writePassTextfile(textfile, result).catch((err: unknown) => out.log.warn(`--textfile ${textfile}: cannot write: ${errorMessage(err)}`, { component: 'textfile' }));
+    }
     if (options.json) {
       const { runId } = result;
       await writePassJson(

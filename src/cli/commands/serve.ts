@@ -2,9 +2,10 @@ import { createTransportFactory } from '../../collect/create-transport.js';
 import { sanitizeText } from '../../collect/sanitize-line.js';
 import { findConfigPath } from '../../config/find-config.js';
 import { loadConfig } from '../../config/load.js';
-import { redactText } from '../../config/mask.js';
 import type { LoadedConfig } from '../../config/types.js';
 import { ConfigError, LockedError, UsageError, errorMessage } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { createPassLog } from '../../log/pass-log.js';
 import { runPass } from '../../run-pass.js';
 import { buildRoutes } from '../../serve/routes/index.js';
 import { parseSchedule, scheduleIntervalMs, startScheduler, type PassSchedule, type Scheduler, type TickOutcome } from '../../serve/schedule.js';
@@ -43,10 +44,12 @@ const CLOSE_GRACE_MS = 5_000;
  * 3 when the store cannot be opened.
  */
 export async function serve(options: ServeOptions, deps: ServeDeps = {}): Promise<number> {
-  const out = createOutput(options);
+  const out = createOutput(options, 'serve');
+  const log = out.log;
   const configPath = findConfigPath(options.config, options.io.env, options.io.cwd);
   const config = await loadConfig(configPath, { env: options.io.env });
-  if (!options.quiet) for (const w of config.warnings) out.err(`warning: ${w}`);
+  log.addSecrets(config.secrets);
+  if (!options.quiet) for (const w of config.warnings) log.warn(w, { component: 'config' });
   if (!apiSettings(config).api_key) {
     throw new ConfigError([
       { file: configPath, path: 'api.api_key', message: 'not set: serve refuses to start without an API key (write api_key: ${DTHOSTMON_API_KEY} and set the variable)' },
@@ -65,37 +68,35 @@ export async function serve(options: ServeOptions, deps: ServeDeps = {}): Promis
   let scheduler: Scheduler | null = null;
   try {
     const migrated = await migrateToLatest(store.db);
-    if (migrated.applied.length > 0) out.verbose(`store: applied migrations ${migrated.applied.join(', ')}`);
+    if (migrated.applied.length > 0) log.debug(`store: applied migrations ${migrated.applied.join(', ')}`, { component: 'store' });
     const now = new Date();
     const routes = buildRoutes({ servingSince: now, expectedIntervalMs: schedule ? scheduleIntervalMs(schedule, now) : null });
     const server = await startApiServer({
       config,
       store,
       routes,
-      verbose: options.verbose,
-      // --quiet keeps the problems (internal errors) and drops the access log.
-      onLog: (line) => {
-        if (!options.quiet || line.startsWith('error: ')) out.err(redactText(line, config.secrets));
-      },
+      log,
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.bind !== undefined ? { bind: options.bind } : {}),
       closeGraceMs: CLOSE_GRACE_MS,
     });
     out.out(`serving on ${server.url}`);
+    log.info(`listening on ${server.url}`, { url: server.url });
     deps.onListening?.(server.url);
     if (schedule) {
-      const log = (line: string): void => out.err(`${new Date().toISOString()} ${line}`);
-      scheduler = startScheduler({ schedule, log, runPass: () => scheduledPass(configPath, options, deps, log) });
-      log(`schedule "${schedule.text}": next pass at ${scheduler.next()?.toISOString() ?? 'never'}`);
+      const scheduleLog = log.child({ component: 'schedule' });
+      scheduler = startScheduler({ schedule, log: scheduleLog, runPass: () => scheduledPass(configPath, options, deps, log) });
+      const next = scheduler.next()?.toISOString() ?? 'never';
+      scheduleLog.info(`schedule "${schedule.text}": next pass at ${next}`, { schedule: schedule.text, next });
     }
 
     await (deps.stopWhen ?? stopSignal());
-    out.err(`${new Date().toISOString()} stopping: finishing in-flight requests (at most ${CLOSE_GRACE_MS / 1000} s)`);
+    log.info(`stopping: finishing in-flight requests (at most ${CLOSE_GRACE_MS / 1000} s)`);
     const stopping = scheduler?.stop(CLOSE_GRACE_MS) ?? Promise.resolve(true);
     await server.close();
     if (!(await stopping)) {
       // A pass cannot be cut short safely; it ends by its own deadline (global.pass_timeout).
-      out.err(`${new Date().toISOString()} waiting for the running pass to end (at most global.pass_timeout)`);
+      log.info('waiting for the running pass to end (at most global.pass_timeout)');
       await scheduler?.stop(config.pass.passTimeoutMs + 120_000);
     }
     return 0;
@@ -121,21 +122,23 @@ function stopSignal(): Promise<NodeJS.Signals> {
  * One scheduled pass, the way `run` does it: the config reread (edits and registered hosts apply), a store of its
  * own, the same runPass with the same pass lock. Failures are one line for the log, never a throw.
  */
-async function scheduledPass(configPath: string, options: ServeOptions, deps: ServeDeps, log: (line: string) => void): Promise<TickOutcome> {
+async function scheduledPass(configPath: string, options: ServeOptions, deps: ServeDeps, log: Logger): Promise<TickOutcome> {
   let config: LoadedConfig;
   try {
     config = await loadConfig(configPath, { env: options.io.env });
   } catch (err) {
     return { kind: 'failed', message: `config: ${errorMessage(err).split('\n').join('; ')}` };
   }
-  const clean = (text: string): string => sanitizeText(redactText(text, config.secrets));
+  // The logger redacts the secrets of every config it has seen (an edit may have changed them).
+  log.addSecrets(config.secrets);
+  const passLog = createPassLog(log, config.hosts.map((h) => h.name), config.pass.maxConcurrentHosts);
   let store;
   try {
     store = await openStore(config.store);
     await migrateToLatest(store.db);
   } catch (err) {
     await store?.close().catch(() => undefined);
-    return { kind: 'failed', message: clean(errorMessage(err)) };
+    return { kind: 'failed', message: sanitizeText(errorMessage(err)) };
   }
   try {
     const result = await runPass(config, {
@@ -146,19 +149,19 @@ async function scheduledPass(configPath: string, options: ServeOptions, deps: Se
       pid: process.pid,
       isPidAlive,
       compactResults: true,
-      onWarning: (m) => {
-        if (!options.quiet) log(`warning: ${clean(m)}`);
-      },
+      onWarning: passLog.warning,
+      onProgress: passLog.progress,
     });
     const failed = result.hosts.filter((h) => h.status === 'failed').length;
     const seconds = (result.durationMs / 1000).toFixed(1);
     return {
       kind: 'done',
       message: `pass ${result.runId ?? '-'} ${result.status}: ${result.hosts.length} host(s), ${result.hosts.length - failed} ok, ${failed} failed, ${seconds} s`,
+      fields: { runId: result.runId, status: result.status, hostCount: result.hosts.length, failed, durationMs: result.durationMs },
     };
   } catch (err) {
-    if (err instanceof LockedError) return { kind: 'skipped', message: clean(err.message) };
-    return { kind: 'failed', message: clean(errorMessage(err).split('\n').join('; ')) };
+    if (err instanceof LockedError) return { kind: 'skipped', message: sanitizeText(err.message) };
+    return { kind: 'failed', message: sanitizeText(errorMessage(err).split('\n').join('; ')) };
   } finally {
     await store.close();
   }

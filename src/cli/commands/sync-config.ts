@@ -9,6 +9,8 @@ import { planSync, type SyncPlan } from '../../sync/plan.js';
 import { runScaffolds, type ScaffoldOptions } from '../../sync/scaffold.js';
 import { summaryJson, summaryLines, type SyncOutcome } from '../../sync/summary.js';
 import { writeConfigAtomically } from '../../sync/write.js';
+import { auditSync } from '../../sync/audit.js';
+import { osUserActor } from '../os-user.js';
 import { unifiedDiff } from '../../util/unified-diff.js';
 import { createOutput } from '../output.js';
 import type { GlobalOptions } from '../program.js';
@@ -85,8 +87,8 @@ async function scaffolds(options: SyncConfigOptions): Promise<number> {
 
 /**
  * `dthostmon sync-config`: builds `sites` and `hosts` of dthostmon.yaml from the divtools sites dir, or writes
- * example and scaffold files. Exit 0 done (or nothing to do), 2 a problem in a folder file, the config or the flags
- * (nothing written then).
+ * example and scaffold files. A written change is a `config.changed` audit row in the store (when one exists). Exit
+ * 0 done (or nothing to do), 2 a problem in a folder file, the config or the flags (nothing written then).
  */
 export async function syncConfig(options: SyncConfigOptions): Promise<number> {
   if (options.exampleYaml !== undefined || options.exampleEnv !== undefined || options.scaffoldYaml || options.scaffoldEnv) {
@@ -111,6 +113,7 @@ export async function syncConfig(options: SyncConfigOptions): Promise<number> {
   else if (hasErrors) outcome = { kind: 'refused' };
   else if (!plan.isChanged) outcome = { kind: 'up-to-date' };
   else outcome = { kind: 'written', write: writeConfigAtomically(plan.configPath, plan.newText) };
+  const unaudited = outcome.kind === 'written' ? await auditSync(plan, { env: options.io.env, actor: osUserActor(options.io.env), now: new Date() }) : null;
 
   if (options.json) {
     out.out(JSON.stringify(summaryJson(plan, outcome, diff), null, 2));
@@ -119,5 +122,6 @@ export async function syncConfig(options: SyncConfigOptions): Promise<number> {
     if (diff) options.io.stdout.write(diff);
     for (const line of summaryLines(plan, outcome, { quiet: options.quiet, debug: options.debug })) out.err(line);
   }
+  if (unaudited) out.err(`warning: ${unaudited}`);
   return hasErrors ? 2 : 0;
 }

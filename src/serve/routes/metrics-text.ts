@@ -1,6 +1,6 @@
 /**
- * GET /metrics in the Prometheus text exposition format 0.0.4: every family with HELP and TYPE, label values escaped
- * (backslash, double quote, newline). Everything is a gauge: each value is read from the store at scrape time.
+ * GET /metrics in the Prometheus text exposition format 0.0.4 (src/util/exposition.ts). Everything is a gauge: each
+ * value is read from the store at scrape time.
  */
 import type { LoadedConfig } from '../../config/types.js';
 import {
@@ -12,50 +12,9 @@ import {
   storeSizeBytes,
 } from '../../store/api-status-repo.js';
 import type { ApiContext, ApiResult } from '../types.js';
+import { formatMetrics, type MetricFamily, type Sample } from '../../util/exposition.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-export interface Sample {
-  labels?: Record<string, string>;
-  value: number;
-}
-
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: 'gauge' | 'counter';
-  samples: Sample[];
-}
-
-/** A label value as the text format wants it. */
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
-
-/** The exposition text of these families (a family without samples keeps its HELP and TYPE). */
-export function formatMetrics(families: readonly MetricFamily[]): string {
-  const lines: string[] = [];
-  for (const f of families) {
-    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) {
-      const labels = Object.entries(s.labels ?? {});
-      const labelText = labels.length === 0 ? '' : `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
-      lines.push(`${f.name}${labelText} ${formatValue(s.value)}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 const toSeconds = (iso: string): number => Date.parse(iso) / 1000;
 

@@ -3,7 +3,7 @@
  * `GET /api/v1/ssh-key` gives the monitor's public key to install on it (both used by scripts/dthostmon_add.sh).
  * Both accept the registration token or the API key (auth 'registration', checked by the server).
  *
- * Statuses: 201 created, 200 already registered (same name, same site; nothing changed), 409 the name is registered
+ * A host added is a `config.changed` audit row. Statuses: 201 created, 200 already registered (same name, same site; nothing changed), 409 the name is registered
  * in another site, 400 a bad body or an unknown site, 403 registration is off (no `api.registration_token`),
  * 500 the config on disk does not validate now or cannot be written (the file is never replaced by one that fails
  * validation).
@@ -15,6 +15,8 @@ import { registerHost, type RegisterOutcome } from '../register-host.js';
 import { readMonitorPublicKey } from '../register-ssh-key.js';
 import { ApiError, badRequest, ok, type ApiContext, type ApiRequest, type ApiResult, type Route } from '../types.js';
 import { ID_PATTERN } from '../../config/schema-hosts.js';
+import { appendAudit } from '../../store/audit-repo.js';
+import { configChangedEvent } from '../../pass/audit-events.js';
 
 export interface RegisterRouteOptions {
   /** For `${VAR}` when the config is revalidated (default process.env). */
@@ -55,6 +57,19 @@ function toResult(outcome: RegisterOutcome, name: string): ApiResult {
   }
 }
 
+/**
+ * The added host in the audit trail (`config.changed`, actor `serve:<client address>`). The file is already written:
+ * a row that cannot be stored is a 500 that says so, never a silent gap.
+ */
+async function auditRegistration(ctx: ApiContext, remoteAddress: string, name: string): Promise<void> {
+  const event = configChangedEvent({ file: ctx.config.path, by: 'register', hosts: { added: [name], updated: [], removed: [] } }, { actor: `serve:${remoteAddress}`, at: ctx.clock().toISOString() });
+  try {
+    await appendAudit(ctx.db, [event]);
+  } catch {
+    throw new ApiError(500, 'audit_failed', `host ${name} was added to the config, but its audit row could not be stored`);
+  }
+}
+
 /** The routes, with the environment and home directory given (tests); `registerRoutes` uses the process's. */
 export function createRegisterRoutes(options: RegisterRouteOptions = {}): Route[] {
   const register: Route = {
@@ -74,6 +89,7 @@ export function createRegisterRoutes(options: RegisterRouteOptions = {}): Route[
         now: ctx.clock(),
         remoteAddress: req.remoteAddress,
       });
+      if (outcome.kind === 'created') await auditRegistration(ctx, req.remoteAddress, outcome.host.name);
       return toResult(outcome, request.name);
     },
   };

@@ -179,16 +179,21 @@ describe('serve HTTP core', () => {
     const text = await boom.text();
     expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'internal error (see the server log)' } });
     expect(text).not.toContain('secret_stuff');
-    const logged = api.logs.find((l) => l.startsWith('error: GET /boom'));
-    expect(logged).toBe('error: GET /boom: SQLITE_ERROR: no such table: secret_stuff at frame');
+    const logged = api.logs.events.find((e) => e.level === 'error');
+    expect(logged).toMatchObject({ component: 'serve', method: 'GET', path: '/boom', msg: 'GET /boom: SQLITE_ERROR: no such table: secret_stuff at frame' });
+    // The stack only at debug; this logger is at debug.
+    expect(logged?.stack).toMatch(/^Error: SQLITE_ERROR/);
+    expect(api.logs.text()).toMatch(/^error: GET \/boom: SQLITE_ERROR: no such table: secret_stuff at frame\nError: SQLITE_ERROR/m);
   });
 
-  it('logs one line per request: time, remote, method, path without the query, status (400: unknown param), ms; never a key', async () => {
+  it('logs one event per request: time, client, method, path without the query, status (400: unknown param), ms; never a key', async () => {
     await api.request('/api/v1/things/logme?limit=7&token=should-not-be-logged', { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
-    const line = api.logs.find((l) => l.includes('/api/v1/things/logme'));
-    expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z 127\.0\.0\.1 GET \/api\/v1\/things\/logme 400 \d+ms$/);
-    expect(api.logs.join('\n')).not.toContain(TEST_API_KEY);
-    expect(api.logs.join('\n')).not.toContain('should-not-be-logged');
+    const event = api.logs.events.find((e) => e.path === '/api/v1/things/logme');
+    expect(event).toMatchObject({ level: 'info', component: 'serve', client: '127.0.0.1', method: 'GET', status: 400, durationMs: expect.any(Number) });
+    expect(event?.time).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(event?.msg).toMatch(/^127\.0\.0\.1 GET \/api\/v1\/things\/logme 400 \d+ms$/);
+    expect(api.logs.lines.join('')).not.toContain(TEST_API_KEY);
+    expect(api.logs.lines.join('')).not.toContain('should-not-be-logged');
   });
 
   it('close() lets an in-flight request finish', async () => {
@@ -233,7 +238,7 @@ describe('serve rate limit and start errors', () => {
   it('a port in use is a one-line start error', async () => {
     const api = await startTestApi({ store, routes });
     try {
-      const err = await startApiServer({ config: api.config, store, routes, port: api.port, bind: '127.0.0.1' }).catch((e: unknown) => e);
+      const err = await startApiServer({ config: api.config, store, routes, log: api.logs.logger, port: api.port, bind: '127.0.0.1' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ServeStartError);
       expect((err as ServeStartError).exitCode).toBe(2);
       expect((err as Error).message).toBe(`cannot listen on 127.0.0.1:${api.port}: the address is already in use (another serve? pick another api.port or --port)`);

@@ -8,7 +8,7 @@ import { saveHostResult } from '../../../src/store/host-result-repo.js';
 import { syncHosts } from '../../../src/store/hosts-repo.js';
 import { enqueue, markFailed } from '../../../src/store/outbox-repo.js';
 import { createRun, finishRun } from '../../../src/store/runs-repo.js';
-import { escapeLabelValue, formatMetrics } from '../../../src/serve/routes/metrics-text.js';
+import { escapeLabelValue, formatMetrics } from '../../../src/util/exposition.js';
 import { startTestApi, TEST_API_KEY, type TestApi } from '../../helpers/api-server.js';
 import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 import { sampleAnalysis, sampleFinding, sampleHost, sampleSnapshot, unreachableSnapshot } from '../../unit/store/sample-data.js';

@@ -24,7 +24,7 @@ function bufferIo(env: NodeJS.ProcessEnv = {}): CliIo & { text(): { stdout: stri
   return {
     stdout: { write: (t: string) => (stdout += t), isTTY: false },
     stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    env: { NO_COLOR: '1', ...env },
+    env: { NO_COLOR: '1', DTHOSTMON_LOG_FORMAT: 'text', ...env },
     cwd: process.cwd(),
     text: () => ({ stdout, stderr }),
   };
@@ -82,7 +82,8 @@ describe.each(dialects)('serve --schedule on %s', (dialect) => {
     const io = bufferIo({ KEY: TEST_API_KEY });
     let url = '';
     const done = serve(
-      { config: configPath, verbose: false, quiet: true, json: false, io, port: 0, bind: '127.0.0.1', schedule: '@every 2s' },
+      // Not --quiet: the passes' start and end lines are info.
+      { config: configPath, verbose: false, quiet: false, json: false, io, port: 0, bind: '127.0.0.1', schedule: '@every 2s' },
       { createTransport: slowFactory(3000), stopWhen, onListening: (u) => (url = u) },
     );
     try {

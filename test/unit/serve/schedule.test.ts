@@ -1,4 +1,5 @@
 import { nextFireTime, parseSchedule, scheduleIntervalMs, startScheduler, type TickOutcome } from '../../../src/serve/schedule.js';
+import { memoryLogs } from '../../helpers/logs.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -44,20 +45,20 @@ describe('nextFireTime', () => {
 
 describe('startScheduler', () => {
   it('never runs two passes at once: a tick during a pass is skipped and logged', async () => {
-    const log: string[] = [];
+    const logs = memoryLogs();
     let active = 0;
     let maxActive = 0;
     let passes = 0;
     const scheduler = startScheduler({
       schedule: parseSchedule('@every 1s'),
-      log: (l) => log.push(l),
+      log: logs.logger,
       runPass: async (): Promise<TickOutcome> => {
         active += 1;
         passes += 1;
         maxActive = Math.max(maxActive, active);
         await new Promise((r) => setTimeout(r, 1500));
         active -= 1;
-        return { kind: 'done', message: `pass ${passes}` };
+        return { kind: 'done', message: `pass ${passes}`, fields: { runId: passes } };
       },
     });
     await new Promise((r) => setTimeout(r, 3300));
@@ -66,16 +67,26 @@ describe('startScheduler', () => {
     expect(scheduler.next()).toBeNull();
     expect(maxActive).toBe(1);
     expect(passes).toBe(2);
-    expect(log.filter((l) => l.includes('skipped: the previous pass is still running'))).toHaveLength(1);
-    expect(log).toContain('schedule: pass 1');
+    const skipped = logs.events.filter((e) => e.msg.includes('skipped: the previous pass is still running'));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ level: 'warn', tick: expect.stringMatching(/Z$/) });
+    // Each pass: its start, then its end with the outcome's fields.
+    const passEvents = logs.events.filter((e) => !e.msg.includes('skipped'));
+    expect(passEvents.map((e) => [e.level, e.msg.replace(/tick at \S+Z/, 'tick at T')])).toEqual([
+      ['info', 'schedule: tick at T: starting a pass'],
+      ['info', 'schedule: pass 1'],
+      ['info', 'schedule: tick at T: starting a pass'],
+      ['info', 'schedule: pass 2'],
+    ]);
+    expect(passEvents[1]).toMatchObject({ outcome: 'done', runId: 1 });
   });
 
   it('a pass that throws is logged as failed; stop() reports a pass still running', async () => {
-    const log: string[] = [];
+    const logs = memoryLogs();
     let calls = 0;
     const scheduler = startScheduler({
       schedule: parseSchedule('@every 1s'),
-      log: (l) => log.push(l),
+      log: logs.logger,
       runPass: async () => {
         calls += 1;
         if (calls === 1) throw new Error('boom\nsecond line');
@@ -84,7 +95,7 @@ describe('startScheduler', () => {
       },
     });
     await new Promise((r) => setTimeout(r, 2200));
-    expect(log).toContain('schedule: failed: boom');
+    expect(logs.events.find((e) => e.outcome === 'failed')).toMatchObject({ level: 'error', msg: 'schedule: failed: boom' });
     expect(await scheduler.stop(100)).toBe(false);
     expect(await scheduler.stop(3000)).toBe(true);
   });

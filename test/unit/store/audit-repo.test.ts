@@ -20,8 +20,8 @@ describe.each(await testDialects())('audit log on %s', (dialect) => {
     const entries = await listAudit(store.db, { limit: 2 });
 
     expect(entries).toEqual([
-      { id: expect.any(Number), at: '2026-03-01T11:00:00.000Z', actor: 'setup', action: 'key.pushed', hostId: null, runId: null, detail: {} },
-      { id: expect.any(Number), at: '2026-03-01T10:00:00.000Z', actor: 'run', action: 'host.failed', hostId: 2, runId: 7, detail: {} },
+      { id: expect.any(Number), at: '2026-03-01T11:00:00.000Z', actor: 'setup', action: 'key.pushed', hostId: null, host: null, runId: null, detail: {} },
+      { id: expect.any(Number), at: '2026-03-01T10:00:00.000Z', actor: 'run', action: 'host.failed', hostId: 2, host: null, runId: 7, detail: {} },
     ]);
     expect((await listAudit(store.db, { limit: 10 }))[2]?.detail).toEqual({ findings: 2 });
   });

@@ -5,8 +5,8 @@ import { MigrationError, migrateToLatest } from '../../../src/store/migrate.js';
 import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
 
 const BROKEN_MIGRATIONS_DIR = path.resolve('test/fixtures/migrate/broken');
-const TABLES = ['ai_analyses', 'ai_cache', 'ai_calls', 'alert_state', 'audit_log', 'baselines', 'changes', 'cursors', 'finding_state', 'findings', 'host_keys', 'host_runs', 'hosts', 'log_templates', 'metric_sources', 'metrics', 'outbox', 'pass_lock', 'reports_sent', 'runs', 'source_cursors'];
-const ALL = ['0001_initial', '0002_host_keys', '0003_source_cursors', '0004_log_templates', '0005_changes', '0006_delivery', '0007_ai', '0008_metric_sources', '0009_api_indexes'];
+const TABLES = ['ai_analyses', 'ai_cache', 'ai_calls', 'alert_state', 'audit_log', 'baselines', 'changes', 'cursors', 'finding_state', 'findings', 'host_keys', 'host_runs', 'hosts', 'log_templates', 'metric_sources', 'metrics', 'metrics_daily', 'metrics_hourly', 'outbox', 'pass_lock', 'reports_sent', 'retention_gate', 'retention_state', 'runs', 'source_cursors'];
+const ALL = ['0001_initial', '0002_host_keys', '0003_source_cursors', '0004_log_templates', '0005_changes', '0006_delivery', '0007_ai', '0008_metric_sources', '0009_api_indexes', '0010_shards', '0011_retention', '0013_audit'];
 
 describe.each(await testDialects())('migrateToLatest on %s', (dialect) => {
   let store: TestStore;

@@ -15,7 +15,7 @@ import { ALERT_TEMPLATES } from './alert/messages.js';
 import type { SenderOverrides } from './pass/delivery-stage.js';
 import { REPORT_TEMPLATES } from './report/produce.js';
 import type { OpencodeDeps } from './analyze/llm/providers/opencode.js';
-import { createHostContext, deliverStages, loadPreviousWithKeys, noteAiProblems, recordPassFinished, runOneHost, storeStep, withoutEvidence } from './pass/pass-common.js';
+import { createHostContext, deliverStages, loadPreviousWithKeys, noteAiProblems, recordPassFinished, retentionAfterPass, runOneHost, storeStep, withoutEvidence } from './pass/pass-common.js';
 import { runShardedPass, type WorkerOptions } from './pass/shard.js';
 import type { Clock, HostPassResult, PassResult, ResolvedHost, TransportFactory } from './types.js';
 
@@ -165,6 +165,8 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
     const status = deadline.signal.aborted ? 'timed_out' : 'complete';
     const failed = results.filter((r) => r.status === 'failed').length;
     await recordPassFinished(deps, { runId, startedAt, finishedAt, status, ok: results.length - failed, failed, actor: 'run' });
+    // Still under the pass lock: retention never deletes under a running pass. Not for a pass over some hosts only.
+    const retention = (deps.hostNames ?? []).length === 0 ? await retentionAfterPass(config, deps) : undefined;
     return {
       runId,
       startedAt: startedAt.toISOString(),
@@ -173,6 +175,7 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       status,
       hosts: results,
       delivery,
+      ...(retention ? { retention } : {}),
     };
   } finally {
     // A failing release must not mask the pass's own error; the lock then expires on its own.

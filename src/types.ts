@@ -758,6 +758,18 @@ export interface PassResult {
   delivery?: DeliveryOutcome;
   /** A sharded pass (`run --worker`): this worker's share. `hosts` then holds only the hosts this worker stored. */
   shard?: ShardOutcome;
+  /** Retention, when this pass ran it (at most once a day, after the pass: docs/retention.md). */
+  retention?: PassRetention;
+}
+
+/** What the daily retention run after a pass did, summed over tables. */
+export interface PassRetention {
+  archivedRows: number;
+  deletedRows: number;
+  /** Raw metric rows merged into hourly rows plus hourly rows merged into daily rows. */
+  rolledUp: number;
+  archiveFiles: string[];
+  durationMs: number;
 }
 
 /** What one worker of a sharded pass did. */

@@ -98,6 +98,13 @@ export function formatPassSummary(
   }
   const ai = aiLine(result.hosts);
   if (ai) lines.push(ai);
+  const r = result.retention;
+  // Only when it did something: the daily run over a young store is not news.
+  if (r && r.deletedRows + r.rolledUp > 0) {
+    lines.push(
+      `Retention: ${r.deletedRows} row(s) past the window deleted${r.archivedRows > 0 ? ` (archived to ${safe(r.archiveFiles.join(', '))})` : ''}, ${r.rolledUp} metric row(s) rolled up, in ${(r.durationMs / 1000).toFixed(1)} s.`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -21,7 +21,8 @@ import { LlmAnalyzer } from '../analyze/llm/analyzer.js';
 import { createProviders } from '../analyze/llm/providers/index.js';
 import { createAiCache } from '../store/ai-repo.js';
 import { LeaseLostError } from '../store/lease-repo.js';
-import type { DeliveryOutcome, HostPassResult, PassResult, ResolvedHost } from '../types.js';
+import { runRetentionIfDue } from '../store/retention.js';
+import type { DeliveryOutcome, HostPassResult, PassResult, PassRetention, ResolvedHost } from '../types.js';
 import type { PassDeps } from '../run-pass.js';
 import type { PreviousHostState } from '../types.js';
 
@@ -214,4 +215,26 @@ export async function recordPassFinished(
       { at: pass.finishedAt.toISOString(), actor: pass.actor, action: 'pass.finished', runId: pass.runId, detail: { status: pass.status, ok: pass.ok, failed: pass.failed } },
     ]);
   });
+}
+
+/**
+ * Retention after a finished pass, when due (at most once a day, one process at a time: src/store/retention.ts).
+ * Its failure never fails the pass that was stored: it is a warning, and the next pass tries again.
+ */
+export async function retentionAfterPass(config: LoadedConfig, deps: PassDeps): Promise<PassRetention | undefined> {
+  try {
+    const summary = await runRetentionIfDue(deps.store, config, { now: deps.clock(), ...(deps.onWarning ? { onWarning: deps.onWarning } : {}) });
+    if (!summary) return undefined;
+    const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+    return {
+      archivedRows: total(summary.archivedRows),
+      deletedRows: total(summary.deletedRows),
+      rolledUp: summary.rolledUp.hourly + summary.rolledUp.daily,
+      archiveFiles: summary.archiveFiles,
+      durationMs: summary.durationMs,
+    };
+  } catch (err) {
+    deps.onWarning?.(`retention: ${errorMessage(err)} (the pass is stored; the next pass tries again)`);
+    return undefined;
+  }
 }

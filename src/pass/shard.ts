@@ -32,7 +32,7 @@ import { loadPassResults } from '../store/pass-results-repo.js';
 import { DthostmonError, StoreError, UsageError, errorMessage } from '../errors.js';
 import { emptyPreviousState, selectHosts } from './host-results.js';
 import { notStarted, saveFailure } from './run-host.js';
-import { createHostContext, deliverStages, loadPreviousWithKeys, noteAiProblems, recordPassFinished, runOneHost, storeStep, withoutEvidence } from './pass-common.js';
+import { createHostContext, deliverStages, loadPreviousWithKeys, noteAiProblems, recordPassFinished, retentionAfterPass, runOneHost, storeStep, withoutEvidence } from './pass-common.js';
 import type { PassDeps } from '../run-pass.js';
 import type { HostPassResult, PassResult, ResolvedHost } from '../types.js';
 
@@ -193,6 +193,7 @@ export async function runShardedPass(
   noteAiProblems(results, deps);
 
   let delivery: PassResult['delivery'];
+  let retention: PassResult['retention'];
   const timedOut = deadline.signal.aborted;
   shard.finisher = await storeStep('finish the sharded pass', () =>
     finishUnderAdvisoryLock(
@@ -226,6 +227,8 @@ export async function runShardedPass(
           failed: failedStored + missing,
           actor,
         });
+        // Before the pass lock goes: no other pass starts while retention deletes.
+        retention = await retentionAfterPass(config, deps);
         await releaseShardLock(db, worker.passKey);
       },
       { pollMs, sleep, giveUpAt, now: () => clock().getTime() },
@@ -241,6 +244,7 @@ export async function runShardedPass(
     status: timedOut ? 'timed_out' : 'complete',
     hosts: results,
     ...(delivery ? { delivery } : {}),
+    ...(retention ? { retention } : {}),
     shard,
   };
 }

@@ -10,13 +10,13 @@
 // .eml files, as an installation without SMTP does), BENCH_FLEET_LINES (auth.log lines per host, default 48000 = ~5 MB), BENCH_FLEET_CONCURRENCY
 // (default 10), BENCH_FLEET_NODE_ARGS (extra node flags for the dthostmon process, e.g. "--cpu-prof
 // --cpu-prof-dir=/tmp/prof").
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authLogLines } from './gen-authlog.mjs';
+import { startBenchSshd } from './bench-sshd.mjs';
 
 const SSHD = '/usr/sbin/sshd';
 const TIME = '/usr/bin/time';
@@ -41,13 +41,7 @@ let sshd = null;
 
 /** Stops sshd (by its pid) and removes every temp file, whatever happened. Idempotent. */
 function cleanup() {
-  if (sshd && sshd.exitCode === null && sshd.signalCode === null) {
-    try {
-      process.kill(sshd.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  }
+  sshd?.stop();
   sshd = null;
   rmSync(work, { recursive: true, force: true });
 }
@@ -64,17 +58,6 @@ function run(cmd, args, options = {}) {
   const res = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...options });
   if (res.error) throw res.error;
   return res;
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
 }
 
 async function writeLines(path, gen) {
@@ -134,41 +117,10 @@ function measured(cmd, args, options) {
 try {
   // --- sshd (recipe: shared/test-peers.md section 1, limits raised for 200 hosts) ---
   const sshDir = join(work, 'ssh');
-  mkdirSync(join(sshDir, 'authorized_keys'), { recursive: true });
-  const hostKey = join(sshDir, 'ssh_host_ed25519_key');
-  const userKey = join(sshDir, 'id_ed25519');
-  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dthostmon-bench-host', '-f', hostKey]);
-  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dthostmon-bench-client', '-f', userKey]);
-  const user = process.env.USER && process.env.USER !== '' ? process.env.USER : 'root';
-  cpSync(`${userKey}.pub`, join(sshDir, 'authorized_keys', user));
-  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true });
-  const port = await freePort();
-  const sshdConfig = join(sshDir, 'sshd_config');
-  writeFileSync(sshdConfig, [
-    `Port ${port}`,
-    'ListenAddress 127.0.0.1',
-    `HostKey ${hostKey}`,
-    `PidFile ${join(sshDir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(sshDir, 'authorized_keys')}/%u`,
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'UsePAM no',
-    'PermitRootLogin prohibit-password',
-    `AllowUsers ${user}`,
-    'StrictModes no',
-    'MaxStartups 1000:30:2000',
-    'MaxSessions 100',
-    'LogLevel VERBOSE',
-    '',
-  ].join('\n'));
-  const check = run(SSHD, ['-t', '-f', sshdConfig]);
-  if (check.status !== 0) throw new Error(`sshd -t: ${check.stderr}`);
-  const logFd = openSync(sshdLog, 'a');
-  sshd = spawn(SSHD, ['-D', '-e', '-f', sshdConfig], { stdio: ['ignore', 'ignore', logFd] });
-  closeSync(logFd);
+  sshd = await startBenchSshd(sshDir, { log: sshdLog });
+  const { port, user, keyPath: userKey } = sshd;
   const knownHosts = join(sshDir, 'known_hosts');
-  const [keyType, keyB64] = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ');
+  const [keyType, keyB64] = readFileSync(sshd.hostKeyPub, 'utf8').trim().split(' ');
   writeFileSync(knownHosts, `[127.0.0.1]:${port} ${keyType} ${keyB64}\n`);
   const sshArgs = ['-F', '/dev/null', '-p', String(port), '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', 'ControlMaster=no',
     '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(sshDir, 'baseline_known_hosts')}`, '-o', 'StrictHostKeyChecking=no',
@@ -177,12 +129,6 @@ try {
   const fetchScript = join(sshDir, 'fetch.sh');
   const shq = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
   writeFileSync(fetchScript, `exec ssh ${sshArgs.map(shq).join(' ')} "cat '$1'" >/dev/null\n`);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (run('ssh', [...sshArgs, 'true']).status === 0) break;
-    if (sshd.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not come up: ${readFileSync(sshdLog, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 
   // --- hosts: rootfs directories, each with its own auth.log ---
   const maxHosts = Math.max(...sizes);

@@ -42,6 +42,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { authLogLines } from './gen-authlog.mjs';
+import { freePort } from './bench-sshd.mjs';
 
 const TIME = '/usr/bin/time';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -141,17 +142,6 @@ async function stopDaemons() {
     await d.exited;
     clearTimeout(timer);
   }
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
 }
 
 /** Starts a server with its output in `<work>/<name>.log`; `group` starts it in its own process group. */

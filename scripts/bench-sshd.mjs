@@ -26,10 +26,10 @@ function run(cmd, args) {
 }
 
 /**
- * Starts sshd and waits until a key login works.
- * @returns {{ port: number, user: string, keyPath: string, log: string, pid: number, stop: () => void }}
+ * Starts sshd and waits until a key login works. `options.log`: where sshd's log goes (default `<dir>/sshd.log`).
+ * @returns {Promise<{ port: number, user: string, keyPath: string, hostKeyPub: string, log: string, pid: number, stop: () => void }>}
  */
-export async function startBenchSshd(dir) {
+export async function startBenchSshd(dir, options = {}) {
   mkdirSync(join(dir, 'authorized_keys'), { recursive: true });
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   const keyPath = join(dir, 'id_ed25519');
@@ -60,7 +60,7 @@ export async function startBenchSshd(dir) {
   ].join('\n'));
   const check = run(SSHD, ['-t', '-f', config]);
   if (check.status !== 0) throw new Error(`sshd -t: ${check.stderr}`);
-  const log = join(dir, 'sshd.log');
+  const log = options.log ?? join(dir, 'sshd.log');
   const logFd = openSync(log, 'a');
   const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', logFd] });
   closeSync(logFd);
@@ -84,5 +84,5 @@ export async function startBenchSshd(dir) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { port, user, keyPath, log, pid: child.pid, stop };
+  return { port, user, keyPath, hostKeyPub: `${hostKey}.pub`, log, pid: child.pid, stop };
 }

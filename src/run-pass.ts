@@ -51,6 +51,8 @@ export interface PassDeps {
   createMetricsHttp?: (options: HttpClientOptions) => HttpClient;
   /** What the LLM providers use for HTTP, waits and a started OpenCode server's environment (tests: short backoffs). */
   llm?: OpencodeDeps;
+  /** Who the audit trail records for this pass (`run` by default; `serve` for its scheduled passes). */
+  actor?: string;
   /** Be one worker of a sharded pass (`run --worker`, PostgreSQL): hosts are claimed from the pass's leases. */
   worker?: WorkerOptions;
 }
@@ -73,6 +75,7 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
     throw new ConfigError(errorMessage(err));
   }
   if (deps.worker) return runShardedPass(config, deps, deps.worker, renderer);
+  const actor = deps.actor ?? 'run';
 
   const release = await storeStep('take the pass lock', () =>
     acquirePassLock(db, {
@@ -91,7 +94,7 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       const state = await loadPreviousWithKeys(db, ids);
       const id = await createRun(db, { startedAt: startedAt.toISOString(), runner: deps.runner, pid: deps.pid, hostCount: hosts.length });
       await appendAudit(db, [
-        { at: startedAt.toISOString(), actor: 'run', action: 'pass.started', runId: id, detail: { hosts: hosts.length, pid: deps.pid } },
+        { at: startedAt.toISOString(), actor, action: 'pass.started', runId: id, detail: { hosts: hosts.length, pid: deps.pid } },
       ]);
       return { hostIds: ids, previous: state, runId: id };
     });
@@ -108,7 +111,7 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
       results[index] = deps.compactResults ? withoutEvidence(result) : result;
     };
     const skipped: Array<{ index: number; result: HostPassResult }> = [];
-    const ctx = createHostContext(config, deps, { runId, renderer, signal: deadline.signal, deadlineAt: clock().getTime() + config.pass.passTimeoutMs });
+    const ctx = createHostContext(config, deps, { runId, renderer, signal: deadline.signal, deadlineAt: clock().getTime() + config.pass.passTimeoutMs, actor });
     // A store failure is fatal for the pass (exit 3), but only after every lane has stopped: nothing may still be
     // collecting when the store is closed.
     let fatal: unknown = null;
@@ -159,12 +162,12 @@ export async function runPass(config: LoadedConfig, deps: PassDeps): Promise<Pas
     // deliver the same outbox rows at the same time). Host results are stored whatever happens here.
     // A host with no stored facts had never been collected: this pass read its logs' whole history.
     const firstLook = new Set(hosts.filter((h) => !('facts' in (previous.get(h.name)?.baselines ?? {}))).map((h) => h.name));
-    const delivery = await deliverStages(config, deps, { runId, renderer, hosts, results, hostIds, firstLook, actor: 'run' });
+    const delivery = await deliverStages(config, deps, { runId, renderer, hosts, results, hostIds, firstLook, actor });
 
     const finishedAt = clock();
     const status = deadline.signal.aborted ? 'timed_out' : 'complete';
     const failed = results.filter((r) => r.status === 'failed').length;
-    await recordPassFinished(deps, { runId, startedAt, finishedAt, status, ok: results.length - failed, failed, actor: 'run' });
+    await recordPassFinished(deps, { runId, startedAt, finishedAt, status, ok: results.length - failed, failed, actor });
     // Still under the pass lock: retention never deletes under a running pass. Not for a pass over some hosts only.
     const retention = (deps.hostNames ?? []).length === 0 ? await retentionAfterPass(config, deps) : undefined;
     return {

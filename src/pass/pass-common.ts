@@ -44,7 +44,7 @@ export async function loadPreviousWithKeys(db: Kysely<Database>, ids: ReadonlyMa
 export function createHostContext(
   config: LoadedConfig,
   deps: PassDeps,
-  pass: { runId: number; renderer: Renderer; signal: AbortSignal; deadlineAt: number; beforeSave?: HostContext['beforeSave'] },
+  pass: { runId: number; renderer: Renderer; signal: AbortSignal; deadlineAt: number; actor: string; beforeSave?: HostContext['beforeSave'] },
 ): HostContext & { close: () => Promise<void> } {
   const connect = connectWithRetry(deps.createTransport, {
     attempts: config.pass.retryAttempts + 1,
@@ -68,6 +68,7 @@ export function createHostContext(
     connect,
     ai,
     deadlineAt: pass.deadlineAt,
+    actor: pass.actor,
     ...(pass.beforeSave ? { beforeSave: pass.beforeSave } : {}),
     close: async () => {
       await ai?.close();
@@ -145,7 +146,7 @@ export interface AfterHosts {
 /** The alert stage, then delivery of everything due in the outbox. A store failure is a StoreError (exit 3). */
 export async function deliverStages(config: LoadedConfig, deps: PassDeps, pass: AfterHosts): Promise<DeliveryOutcome> {
   const alerts = await storeStep('record the alerts', () =>
-    runAlertStage({ config, store: deps.store, renderer: pass.renderer, runId: pass.runId, now: deps.clock(), hosts: pass.hosts, results: pass.results, hostIds: pass.hostIds, firstLook: pass.firstLook }),
+    runAlertStage({ config, store: deps.store, renderer: pass.renderer, runId: pass.runId, now: deps.clock(), hosts: pass.hosts, results: pass.results, hostIds: pass.hostIds, firstLook: pass.firstLook, actor: pass.actor }),
   );
   const reports = await storeStep('queue the reports', () =>
     runReportStage({
@@ -158,10 +159,11 @@ export async function deliverStages(config: LoadedConfig, deps: PassDeps, pass: 
       results: pass.results,
       hostIds: pass.hostIds,
       wholeFleet: (deps.hostNames ?? []).length === 0,
+      actor: pass.actor,
       ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
     }),
   );
-  const report = await storeStep('deliver the outbox', () => runDeliveryStage(config, deps.store, deps.clock, deps.senders));
+  const report = await storeStep('deliver the outbox', () => runDeliveryStage(config, deps.store, deps.clock, deps.senders, pass.actor));
   for (const dead of report.dead) deps.onWarning?.(`gave up delivering ${dead.channel} "${dead.subject}" (outbox id ${dead.id}): ${dead.error}`);
   if (alerts.unrouted.length > 0) {
     deps.onWarning?.(`${alerts.unrouted.length} alert(s) have no recipient: set email.alert_recipients (or alerts.recipients) to receive them`);

@@ -132,6 +132,7 @@ export async function runShardedPass(
     renderer,
     signal: deadline.signal,
     deadlineAt,
+    actor,
     beforeSave: (trx, hostId) => completeLease(trx, runId, hostId, worker.id),
   });
 

@@ -190,6 +190,12 @@ describe('sharded passes: three workers, 60 hosts over SSH, PostgreSQL leases', 
     expect(new Set(subjects).size).toBe(subjects.length);
     expect(outbox.every((o) => o.status === 'sent')).toBe(true);
     expect(await sql`select count(*)::int as n from audit_log where run_id = ${runId} and action = 'pass.finished'`).toEqual([{ n: 1 }]);
+    // The audit trail agrees: each host's brute force queued once, by the finishing worker; each host analyzed once.
+    const queued = await sql`select actor, detail::jsonb->>'host' as host from audit_log where run_id = ${runId} and action = 'alert.queued' and detail::jsonb->>'category' = 'auth.bruteforce'`;
+    expect(queued.map((q) => q.host).sort()).toEqual(HOSTS);
+    expect(new Set(queued.map((q) => q.actor)).size).toBe(1);
+    const analyzed = await sql`select count(*)::int as n, count(distinct host_id)::int as hosts from audit_log where run_id = ${runId} and action = 'host.analyzed' and actor like 'worker:w_'`;
+    expect(analyzed).toEqual([{ n: 60, hosts: 60 }]);
     expect(readFileSync(join(dir, 'dthostmon.yaml'), 'utf8')).toContain('hourly');
   }, 300_000);
 

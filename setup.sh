@@ -194,7 +194,8 @@ dthostmon() { "$NODE" "$DIR/bin/dthostmon.js" "$@"; }
 # run_dthostmon ARGS...: run_cmd for the CLI of this checkout, shown as `dthostmon ARGS`.
 run_dthostmon() {
   say "  \$ dthostmon $*"
-  dthostmon "$@" </dev/null 2>&1 | tee -a "$LOG"
+  # Through tee stderr is a pipe: keep the readable log lines a person reads here (docs/logging.md).
+  DTHOSTMON_LOG_FORMAT=${DTHOSTMON_LOG_FORMAT:-text} dthostmon "$@" </dev/null 2>&1 | tee -a "$LOG"
   return "${PIPESTATUS[0]}"
 }
 

@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import { tmpdir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storeBenchmarks } from './bench-results.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'dist', p));
@@ -177,3 +178,10 @@ console.table(rows);
 const typical = perHost.typical.usd;
 console.log(`typical host: $${typical.toFixed(5)} per day (target <= $0.01); busy host: $${perHost.busy.usd.toFixed(5)}; 500 typical hosts: $${(typical * 500).toFixed(2)} per day`);
 rmSync(work, { recursive: true, force: true });
+await storeBenchmarks(
+  'bench:ai',
+  Object.entries(perHost).flatMap(([h, p]) => [
+    { benchmark: 'ai-cost-day', variant: h, metric: 'usd_per_host_day', value: p.usd },
+    { benchmark: 'ai-cost-day', variant: h, metric: 'calls', value: p.calls },
+  ]),
+);

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MIX_REFERENCE, syslogMixLines } from './gen-syslog-mix.mjs';
 import { coverage, logwatchArgs, logwatchPath, namedByFindings, parseLogwatchSshd } from './logwatch-sshd.mjs';
+import { storeBenchmarks } from './bench-results.mjs';
 
 const MiB = 2 ** 20;
 const TIME = '/usr/bin/time';
@@ -222,4 +223,13 @@ if (flags.json) {
   console.log('|---|---|---|');
   for (const t of targets) console.log(`| ${t.target} | ${t.measured} | ${t.isMet ? 'yes' : 'no'} |`);
 }
+const suite = isShort ? 'bench:analyze --short' : 'bench:analyze';
+await storeBenchmarks(suite, [
+  { benchmark: 'analyze-mix', variant: 'dthostmon', metric: 'mb_per_s', value: oursMix.mbps, baselineVariant: 'logwatch', ratio: ratio },
+  { benchmark: 'analyze-mix', variant: 'dthostmon', metric: 'mb_per_cpu_s', value: oursMix.mbPerCpuSecond, baselineVariant: 'logwatch', ratio: cpuRatio },
+  { benchmark: 'analyze-mix', variant: 'logwatch', metric: 'mb_per_s', value: lwMix.mbps },
+  { benchmark: 'analyze-mix', variant: 'logwatch', metric: 'mb_per_cpu_s', value: lwMix.mbPerCpuSecond },
+  { benchmark: 'analyze-big', variant: 'dthostmon', metric: 'mb_per_s', value: oursBig.mbps },
+  { benchmark: 'analyze-big', variant: 'dthostmon', metric: 'rss_mib', value: oursBig.rssMiB },
+]);
 if (!isOk) process.exitCode = 1;

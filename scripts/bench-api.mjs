@@ -42,6 +42,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
 import { seedBenchStore } from './bench-api-seed.mjs';
+import { storeBenchmarks } from './bench-results.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'dthostmon.js');
@@ -524,6 +525,15 @@ async function main() {
   console.log('');
   console.log(`Total ${Math.round((Date.now() - started) / 1000)} s. "rows": runs (history) or items (results) per answer; "x SQL": the API's p50 over the p50 of the same SQL through the driver.`);
   if (results.length === 0) throw new Error('no store was measured');
+  await storeBenchmarks(
+    'bench:api',
+    results.flatMap(({ store, rows }) =>
+      rows.flatMap((r) => [
+        { benchmark: `api-${store.name}`, variant: r.label, metric: 'p50_ms', value: r.p50, ...(r.ratio === null ? {} : { baselineVariant: 'sql', ratio: r.ratio }) },
+        { benchmark: `api-${store.name}`, variant: r.label, metric: 'p99_ms', value: r.p99 },
+      ]),
+    ),
+  );
   if (failed) process.exitCode = 1;
 }
 

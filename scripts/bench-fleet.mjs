@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authLogLines } from './gen-authlog.mjs';
 import { startBenchSshd } from './bench-sshd.mjs';
+import { storeBenchmarks } from './bench-results.mjs';
 
 const SSHD = '/usr/sbin/sshd';
 const TIME = '/usr/bin/time';
@@ -223,6 +224,17 @@ try {
         `${isFirst ? '-' : f((100 * second.wall) / first.wall, 0)} |`);
     }
   }
+  await storeBenchmarks(
+    'bench:fleet',
+    rows.flatMap(({ n, baseline, first, second }) => [
+      { benchmark: `fleet-${n}-hosts`, variant: 'dthostmon', metric: 'wall_s', value: first.wall, baselineVariant: 'ssh-cat', ratio: first.wall / baseline.wall },
+      { benchmark: `fleet-${n}-hosts`, variant: 'dthostmon', metric: 'cpu_s', value: first.cpu },
+      { benchmark: `fleet-${n}-hosts`, variant: 'dthostmon', metric: 'rss_mib', value: first.rssMiB },
+      { benchmark: `fleet-${n}-hosts`, variant: 'dthostmon-second-pass', metric: 'wall_s', value: second.wall, baselineVariant: 'dthostmon', ratio: second.wall / first.wall },
+      { benchmark: `fleet-${n}-hosts`, variant: 'ssh-cat', metric: 'wall_s', value: baseline.wall },
+      { benchmark: `fleet-${n}-hosts`, variant: 'ssh-cat', metric: 'cpu_s', value: baseline.cpu },
+    ]),
+  );
 } finally {
   cleanup();
 }

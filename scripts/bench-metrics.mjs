@@ -43,6 +43,7 @@ import { URLSearchParams, fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { authLogLines } from './gen-authlog.mjs';
 import { freePort } from './bench-sshd.mjs';
+import { storeBenchmarks } from './bench-results.mjs';
 
 const TIME = '/usr/bin/time';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -592,6 +593,18 @@ try {
       }
     }
   }
+  await storeBenchmarks(
+    'bench:metrics',
+    variants.flatMap((v) => {
+      const wall = median(runs[v].map((r) => r.wall));
+      const vsA = base && v !== 'A' ? { baselineVariant: 'A', ratio: wall / base.wall } : {};
+      return [
+        { benchmark: `metrics-${hostCount}-hosts`, variant: v, metric: 'wall_s', value: wall, ...vsA },
+        { benchmark: `metrics-${hostCount}-hosts`, variant: v, metric: 'cpu_s', value: median(runs[v].map((r) => r.cpu)) },
+        { benchmark: `metrics-${hostCount}-hosts`, variant: v, metric: 'rss_mib', value: median(runs[v].map((r) => r.rssMiB)) },
+      ];
+    }),
+  );
   await stopDaemons();
 } finally {
   cleanup();

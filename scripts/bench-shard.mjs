@@ -7,13 +7,18 @@
 //   B. one `run --worker` (C lanes)
 //   C. three `run --worker` processes sharing the pass (C lanes each)
 // C = BENCH_SHARD_CONCURRENCY (default 3). Wall time is from the first spawn to the last exit.
+// BENCH_SHARD_RTT_MS (default 0): the hosts are reached through a loopback proxy that delays every chunk by half of it
+// each way (scripts/bench-sshd.mjs startDelayProxy), as a WAN link does; 0 connects to sshd directly. Without it the
+// monitored "hosts" (sshd and its shells) and the workers share this machine's cores: a CPU-bound pass that more
+// workers on the same machine cannot speed up.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { startBenchSshd } from './bench-sshd.mjs';
+import { storeBenchmarks } from './bench-results.mjs';
+import { startBenchSshd, startDelayProxy } from './bench-sshd.mjs';
 import { authLogLines } from './gen-authlog.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,14 +27,17 @@ const HOSTS = Number(process.env.BENCH_SHARD_HOSTS ?? 60);
 const lines = Number(process.env.BENCH_SHARD_LINES ?? 2000);
 const reps = Number(process.env.BENCH_SHARD_REPS ?? 3);
 const concurrency = Number(process.env.BENCH_SHARD_CONCURRENCY ?? 3);
+const rttMs = Number(process.env.BENCH_SHARD_RTT_MS ?? 0);
 const pgUrl = process.env.DTHOSTMON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const work = mkdtempSync(join(tmpdir(), 'dthm-bench-shard-'));
 const schema = `bench_shard_${process.pid}`;
 const admin = postgres(pgUrl, { max: 1, onnotice: () => undefined });
 let sshd = null;
+let proxy = null;
 
 async function cleanup() {
+  await proxy?.close();
   sshd?.stop();
   await admin.unsafe(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
   await admin.end({ timeout: 5 }).catch(() => undefined);
@@ -63,6 +71,8 @@ try {
   await admin.unsafe(`create schema "${schema}"`);
   const url = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}search_path=${schema}`;
   sshd = await startBenchSshd(join(work, 'ssh'));
+  if (rttMs > 0) proxy = await startDelayProxy(sshd.port, rttMs / 2);
+  const hostPort = proxy?.port ?? sshd.port;
   const names = Array.from({ length: HOSTS }, (_, i) => `h${String(i + 1).padStart(3, '0')}`);
   const logOf = (h) => join(work, 'logs', h, 'auth.log');
   for (const h of names) {
@@ -84,7 +94,7 @@ try {
     'ssh:',
     `  key_path: "${sshd.keyPath}"`,
     'hosts:',
-    ...names.flatMap((h) => [`  - name: ${h}`, '    hostname: 127.0.0.1', `    port: ${sshd.port}`, `    user: ${sshd.user}`, `    logs: ["${logOf(h)}"]`]),
+    ...names.flatMap((h) => [`  - name: ${h}`, '    hostname: 127.0.0.1', `    port: ${hostPort}`, `    user: ${sshd.user}`, `    logs: ["${logOf(h)}"]`]),
     '',
   ].join('\n'));
 
@@ -106,13 +116,23 @@ try {
     }
   }
   const base = median(samples['A: ordinary run']);
-  console.log(`\n${HOSTS} hosts over SSH, ${lines} new auth.log lines per host and pass, max_concurrent_hosts ${concurrency} per process, median of ${reps}; load ${loadStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}\n`);
+  console.log(`\n${HOSTS} hosts over SSH, ${lines} new auth.log lines per host and pass, max_concurrent_hosts ${concurrency} per process, ${rttMs > 0 ? `${rttMs} ms RTT to every host (delaying proxy)` : 'hosts on loopback'}, median of ${reps}; load ${loadStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}\n`);
   console.log('| variant | wall s (median) | samples | x A | hosts/s |');
   console.log('|---|---|---|---|---|');
   for (const [name, xs] of Object.entries(samples)) {
     const m = median(xs);
     console.log(`| ${name} | ${m.toFixed(2)} | ${xs.map((x) => x.toFixed(2)).join(' / ')} | ${(m / base).toFixed(2)} | ${(HOSTS / m).toFixed(1)} |`);
   }
+  await storeBenchmarks(
+    'bench:shard',
+    Object.entries(samples).map(([name, xs]) => ({
+      benchmark: `sharded-pass-${HOSTS}-hosts${rttMs > 0 ? `-rtt-${rttMs}ms` : ''}`,
+      variant: name.slice(3),
+      metric: 'wall_s',
+      value: median(xs),
+      ...(name.startsWith('A') ? {} : { baselineVariant: 'ordinary run', ratio: median(xs) / base }),
+    })),
+  );
 } finally {
   await cleanup();
 }

@@ -2,7 +2,7 @@
 // limits raised for hundreds of connections): its own host key and client key under `dir`, the current user allowed.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 const SSHD = '/usr/sbin/sshd';
@@ -85,4 +85,36 @@ export async function startBenchSshd(dir, options = {}) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return { port, user, keyPath, hostKeyPub: `${hostKey}.pub`, log, pid: child.pid, stop };
+}
+
+/**
+ * A loopback TCP proxy to `targetPort` that holds every chunk `oneWayMs` in each direction (no kernel netem here):
+ * the round-trip time of a WAN link, so that a host's pass waits for the network as it does across sites.
+ * Order is kept (equal delays, timers fire in order); the bytes are untouched.
+ * @returns {Promise<{ port: number, close: () => Promise<void> }>}
+ */
+export function startDelayProxy(targetPort, oneWayMs) {
+  const sockets = new Set();
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      sockets.add(from);
+      from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), oneWayMs));
+      from.on('end', () => setTimeout(() => to.end(), oneWayMs));
+      from.on('error', () => to.destroy());
+      from.on('close', () => sockets.delete(from));
+    }
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () =>
+      ok({
+        port: server.address().port,
+        close: () => new Promise((done) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => done());
+        }),
+      }),
+    );
+  });
 }

@@ -3,7 +3,8 @@
 //   1. Real passes (runPass, local transport) over BENCH_STORE_HOSTS simulated hosts (this machine's facts, each host
 //      its own auth.log growing by BENCH_STORE_LINES lines per pass, as in scripts/bench.mjs), BENCH_STORE_PASSES passes
 //      15 simulated minutes apart, into a fresh store: SQLite file (VACUUM, then dbstat per table with its indexes)
-//      and a fresh PostgreSQL schema (pg_total_relation_size per table, minus the empty table).
+//      and a fresh PostgreSQL schema (VACUUM FULL of its tables, then pg_total_relation_size per table, minus the
+//      empty table).
 //   2. Bytes per row of the hourly and daily rollups: 20,000 rows of the real series inserted into each.
 //   3. Retention at last pass + 91 days: archive bytes per archived host run.
 //   4. From these: the steady state per host with 15-minute passes and the default retention (90 days of history,
@@ -20,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import postgres from 'postgres';
+import { storeBenchmarks } from './bench-results.mjs';
 import { authLogLines } from './gen-authlog.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,7 +39,7 @@ const [{ loadConfig }, { openStore }, { migrateToLatest }, { runPass }, { create
 
 const HOSTS = Number(process.env.BENCH_STORE_HOSTS ?? 10);
 const PASSES = Number(process.env.BENCH_STORE_PASSES ?? 96);
-const LINES = Number(process.env.BENCH_STORE_LINES ?? 100);
+const LINES = Number(process.env.BENCH_STORE_LINES ?? 20);
 const PG_URL = process.env.DTHOSTMON_BENCH_PG_URL ?? process.env.DTHOSTMON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PASS_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
@@ -76,7 +78,12 @@ async function tableBytes(store) {
     const rows = await sql`select s.tbl_name as name, sum(d.pgsize) as bytes from dbstat d join sqlite_schema s on s.name = d.name where s.tbl_name not like 'sqlite_%' group by s.tbl_name`.execute(store.db);
     return new Map(rows.rows.map((r) => [r.name, Number(r.bytes)]));
   }
-  const rows = await sql`select c.relname as name, pg_total_relation_size(c.oid) as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relkind = 'r'`.execute(store.db);
+  const tables = sql`select c.oid, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relkind = 'r'`;
+  // Every pass rewrites alert_state, finding_state and baselines rows: compact the dead versions, as VACUUM does on
+  // SQLite, to measure live data (autovacuum keeps a steady state somewhat above it). Only this schema's tables.
+  const names = (await tables.execute(store.db)).rows.map((r) => r.name);
+  await sql`vacuum full ${sql.join(names.map((n) => sql.table(n)))}`.execute(store.db);
+  const rows = await sql`select t.name, pg_total_relation_size(t.oid) as bytes from (${tables}) t`.execute(store.db);
   return new Map(rows.rows.map((r) => [r.name, Number(r.bytes)]));
 }
 
@@ -141,23 +148,33 @@ async function measure(label, storeYaml, hosts, onClose) {
   }
 }
 
-/** Steady state per host (bytes) under the default retention with 15-minute passes. */
-function steadyState(m) {
+/**
+ * Per host (bytes), with `passesPerDay` passes a day (96: every 15 minutes, as measured; 24: hourly, as
+ * crontab.example): the steady state under the default retention, the growth in a year without retention
+ * (retention.days 0 ... every pass's history and raw metrics kept) and the archive written per year.
+ */
+function steadyState(m, passesPerDay = PASSES_PER_DAY) {
   const perHostPass = (t) => (m.bytes.get(t) - (m.empty.get(t) ?? 0)) / (HOSTS * PASSES);
   const parts = { history: 0, rawMetrics: 0, hourly: 0, daily: 0, state: 0 };
+  let unretainedYear = 0;
   const rows = [];
   for (const [t, b] of m.bytes) {
     const grown = b - (m.empty.get(t) ?? 0);
     const n = m.counts.get(t);
-    if (t === 'metrics') parts.rawMetrics = perHostPass(t) * PASSES_PER_DAY * 7;
-    else if (HISTORY.has(t)) parts.history += perHostPass(t) * PASSES_PER_DAY * 90;
+    if (t === 'metrics') {
+      parts.rawMetrics = perHostPass(t) * passesPerDay * 7;
+      unretainedYear += perHostPass(t) * passesPerDay * 365;
+    } else if (HISTORY.has(t)) {
+      parts.history += perHostPass(t) * passesPerDay * 90;
+      unretainedYear += perHostPass(t) * passesPerDay * 365;
+    }
     else if (t !== 'metrics_hourly' && t !== 'metrics_daily') parts.state += grown / HOSTS;
     if (n > 0) rows.push({ table: t, rows: n, bytesPerRow: grown / n, rowsPerHostPass: n / (HOSTS * PASSES) });
   }
   parts.hourly = m.hourly.seriesPerHost * 24 * (90 - 7) * m.hourly.bytes;
   parts.daily = m.daily.seriesPerHost * (730 - 90) * m.daily.bytes;
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
-  return { parts, total, rows, archivePerHostYear: m.archiveBytesPerHostPass * PASSES_PER_DAY * 365 };
+  return { parts, total, rows, unretainedYear: unretainedYear + parts.state, archivePerHostYear: m.archiveBytesPerHostPass * passesPerDay * 365 };
 }
 
 /** A year of one host's resources every 15 minutes: /history?days=365 on raw rows, then after retention. */
@@ -219,6 +236,8 @@ const mib = (b) => (b / 2 ** 20).toFixed(2);
 const kib = (b) => (b / 1024).toFixed(1);
 const hosts = buildFleet();
 const results = [];
+/** What goes to the benchmarks table (bench-results.mjs). */
+const stored = [];
 try {
   results.push(await measure('sqlite', 'database:\n  path: dthostmon.db\n', hosts));
   const year = [{ dialect: 'sqlite', ...(await historyQuery({ dialect: 'sqlite', path: join(work, 'year.db') })) }];
@@ -245,9 +264,26 @@ try {
     const p = s.parts;
     console.log(`\nSteady state per host, 15-min passes, default retention: ${mib(s.total)} MiB = history 90 d ${mib(p.history)} + raw metrics 7 d ${mib(p.rawMetrics)} + hourly 83 d ${mib(p.hourly)} + daily 640 d ${mib(p.daily)} + state ${mib(p.state)}`);
     console.log(`Archive per host-year: ${mib(s.archivePerHostYear)} MiB (${kib(m.archiveBytesPerHostPass)} KiB per host run archived, ${m.archivedHostRuns} of ${m.hostRunsBefore} host runs)\n`);
+    console.log('| per host | 15-min passes | hourly passes |\n|---|---|---|');
+    const hourly = steadyState(m, 24);
+    console.log(`| store, steady state (default retention) | ${mib(s.total)} MiB | ${mib(hourly.total)} MiB |`);
+    console.log(`| store growth per year without retention | ${mib(s.unretainedYear)} MiB | ${mib(hourly.unretainedYear)} MiB |`);
+    console.log(`| archive written per year | ${mib(s.archivePerHostYear)} MiB | ${mib(hourly.archivePerHostYear)} MiB |\n`);
+    for (const [cadence, x] of [['15min', s], ['hourly', hourly]]) {
+      stored.push(
+        { benchmark: `store-growth-${cadence}`, variant: m.label, metric: 'steady_mib_per_host', value: x.total / 2 ** 20 },
+        { benchmark: `store-growth-${cadence}`, variant: m.label, metric: 'year_unretained_mib_per_host', value: x.unretainedYear / 2 ** 20 },
+        { benchmark: `store-growth-${cadence}`, variant: m.label, metric: 'archive_mib_per_host_year', value: x.archivePerHostYear / 2 ** 20 },
+      );
+    }
   }
   console.log('### a year of history, one host (4 series every 15 min), /history?days=365\n\n| store | rows read before retention | ms | rows after | ms |\n|---|---|---|---|---|');
-  for (const y of year) console.log(`| ${y.dialect} | ${y.rawRows} raw (${y.raw.points} points) | ${y.raw.ms.toFixed(1)} | ${y.rolled.points} points | ${y.rolled.ms.toFixed(1)} |`);
+  for (const y of year) {
+    console.log(`| ${y.dialect} | ${y.rawRows} raw (${y.raw.points} points) | ${y.raw.ms.toFixed(1)} | ${y.rolled.points} points | ${y.rolled.ms.toFixed(1)} |`);
+    stored.push({ benchmark: 'history-365d', variant: `${y.dialect} after retention`, metric: 'p50_ms', value: y.rolled.ms, baselineVariant: `${y.dialect} raw`, ratio: y.rolled.ms / y.raw.ms });
+    stored.push({ benchmark: 'history-365d', variant: `${y.dialect} raw`, metric: 'p50_ms', value: y.raw.ms });
+  }
+  await storeBenchmarks('bench:store', stored);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

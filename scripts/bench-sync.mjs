@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storeBenchmarks } from './bench-results.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'dthostmon.js');
@@ -65,10 +66,15 @@ try {
   console.log(`sync-config, ${SITES} sites x ${HOSTS} hosts (${SITES * HOSTS} hosts), median of ${reps}:`);
   console.log('| step | seconds | peak RSS MiB | ratio to config validate |');
   console.log('|---|---|---|---|');
+  const results = [];
   for (const [name, label] of [['dry', 'sync-config --dry-run (empty config)'], ['first', 'sync-config (writes 500 hosts)'], ['second', 'sync-config again (no change)'], ['validate', 'config validate (baseline)']]) {
     const s = median(rows[name].map((r) => r.seconds));
     console.log(`| ${label} | ${s.toFixed(2)} | ${median(rows[name].map((r) => r.rssMiB)).toFixed(0)} | ${(s / base).toFixed(2)} |`);
+    const ratio = name === 'validate' ? {} : { baselineVariant: 'validate', ratio: s / base };
+    results.push({ benchmark: 'sync-config-500-hosts', variant: name, metric: 'wall_s', value: s, ...ratio });
+    results.push({ benchmark: 'sync-config-500-hosts', variant: name, metric: 'rss_mib', value: median(rows[name].map((r) => r.rssMiB)) });
   }
+  await storeBenchmarks('bench:sync', results);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

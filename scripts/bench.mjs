@@ -4,11 +4,13 @@
 //   A. first pass over a 100k-line auth.log (10.6 MB), local transport, vs logwatch --service sshd on the same file
 //   B. incremental pass after 1,000 appended lines (what cron runs every 15 minutes)
 //   C. a pass over 50 simulated hosts (rootfs directories, local transport), 10 at once
+// Every result also goes to the benchmarks table (bench-results.mjs; `npm run bench:trend`).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storeBenchmarks } from './bench-results.mjs';
 import { authLogLines } from './gen-authlog.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,8 +38,9 @@ function measure(cmd, args, env = {}) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-function record(name, samples, note = '') {
-  rows.push({ name, seconds: median(samples.map((s) => s.seconds)), rssMiB: median(samples.map((s) => s.rssMiB)), note });
+/** `key`: the benchmark and variant the trend stores it as (bench-results.mjs). */
+function record(name, samples, key) {
+  rows.push({ name, seconds: median(samples.map((s) => s.seconds)), rssMiB: median(samples.map((s) => s.rssMiB)), ...key });
 }
 
 function config(dir, hosts, extra = '') {
@@ -69,8 +72,8 @@ for (let i = 0; i < reps; i++) {
   appendFileSync(extraLog, more);
   incremental.push(measure(process.execPath, [bin, 'run', '-c', cfg, '--quiet']));
 }
-record('dthostmon run, first pass, 100k-line auth.log', first);
-record('dthostmon run, incremental pass, +1k lines', incremental);
+record('dthostmon run, first pass, 100k-line auth.log', first, { benchmark: 'authlog-first-pass', variant: 'dthostmon' });
+record('dthostmon run, incremental pass, +1k lines', incremental, { benchmark: 'authlog-incremental-pass', variant: 'dthostmon' });
 
 const logwatch = spawnSync('sh', ['-c', 'command -v logwatch'], { encoding: 'utf8' }).stdout.trim();
 if (logwatch) {
@@ -81,9 +84,9 @@ if (logwatch) {
   for (let i = 0; i < reps; i++) {
     lw.push(measure(logwatch, ['--logdir', lwDir, '--service', 'sshd', '--range', 'All', '--detail', 'High', '--numeric', '--output', 'stdout', '--format', 'text', '--hostname', 'web-01']));
   }
-  record('logwatch --service sshd, same 100k-line file', lw);
+  record('logwatch --service sshd, same 100k-line file', lw, { benchmark: 'authlog-first-pass', variant: 'logwatch' });
 } else {
-  rows.push({ name: 'logwatch (not installed: apt-get install logwatch to compare)', seconds: NaN, rssMiB: NaN, note: '' });
+  rows.push({ name: 'logwatch (not installed: apt-get install logwatch to compare)', seconds: NaN, rssMiB: NaN });
 }
 
 // C: 50 simulated hosts as rootfs directories.
@@ -107,7 +110,7 @@ for (let i = 0; i < reps; i++) {
   if (res.status !== 0) throw new Error(`fleet pass failed (${res.status}): ${res.stderr}`);
   fleetRuns.push(res);
 }
-record('dthostmon run, 50 simulated hosts x 2k lines, 10 at once', fleetRuns);
+record('dthostmon run, 50 simulated hosts x 2k lines, 10 at once', fleetRuns, { benchmark: 'fleet-50-hosts', variant: 'dthostmon' });
 
 const base = rows[0].seconds;
 console.log(`\ndthostmon benchmarks (median of ${reps}; ${new Date().toISOString()}; node ${process.version})\n`);
@@ -118,3 +121,16 @@ for (const r of rows) {
   console.log(`| ${r.name} | ${f(r.seconds)} | ${f(r.rssMiB, 0)} | ${f(r.seconds / base)} |`);
 }
 rmSync(work, { recursive: true, force: true });
+
+// The trend (npm run bench:trend): wall time and peak RSS of each case; the first pass also as a ratio to logwatch's.
+const logwatchSeconds = rows.find((r) => r.variant === 'logwatch')?.seconds ?? Number.NaN;
+await storeBenchmarks(
+  'bench',
+  rows.filter((r) => r.benchmark).flatMap((r) => {
+    const vsLogwatch = r.benchmark === 'authlog-first-pass' && r.variant === 'dthostmon' ? { baselineVariant: 'logwatch', ratio: r.seconds / logwatchSeconds } : {};
+    return [
+      { benchmark: r.benchmark, variant: r.variant, metric: 'wall_s', value: r.seconds, ...vsLogwatch },
+      { benchmark: r.benchmark, variant: r.variant, metric: 'rss_mib', value: r.rssMiB },
+    ];
+  }),
+);

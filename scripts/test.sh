@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, "Tests"): `npm test`. It installs what the suite needs when it is missing (Debian
-# packages for the peers when run as root, node_modules), builds, lints, type-checks and runs every test with
-# coverage (>= 80 % lines enforced). Tests start their own peers (sshd on a loopback port); PostgreSQL is used at
-# 127.0.0.1:5432 (database `test`) or at $DTHOSTMON_TEST_PG_URL. Extra arguments go to jest.
+# packages for the peers when run as root, node_modules), builds, lints, type-checks, runs every test with coverage
+# (>= 80 % lines enforced), then the short benchmark gate. Tests start their own peers (sshd on a loopback port);
+# PostgreSQL is used at 127.0.0.1:5432 (database `test`) or at $DTHOSTMON_TEST_PG_URL. Extra arguments go to jest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +26,9 @@ fi
 npm run build
 npm run lint
 npm run typecheck
-exec node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage "$@"
+node --experimental-vm-modules node_modules/jest/bin/jest.js --coverage "$@"
+# The short benchmark gate (docs/benchmarks.md, about a minute): each case's CPU ratio to its in-run baseline against
+# bench/reference.json; exit 1 naming the case when one is more than 10 % worse. DTHOSTMON_BENCH_GATE=0 skips it.
+if [ "${DTHOSTMON_BENCH_GATE:-1}" != 0 ]; then
+  node scripts/bench-ci.mjs
+fi

@@ -37,7 +37,7 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * A round's ratio from its interleaved measurements (A B A B ...): the median of the per-pair ratios, so that a load
+ * A round's ratio from its interleaved measurements (A B B A ...): the median of the per-pair ratios, so that a load
  * change hits both halves of a pair alike and an odd pair does not move the result.
  */
 export function roundRatio(ours: readonly number[], baseline: readonly number[]): number {

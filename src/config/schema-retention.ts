@@ -47,7 +47,7 @@ export const retentionSchema = z
       ),
     archive: boolean()
       .default(true)
-      .describe('Write rows to <archive_dir>/YYYY-MM.jsonl.gz before deleting them. false: delete without archive. Default true.'),
+      .describe('Write expired rows to archive_dir/YYYY-MM.jsonl.gz before deleting them. false: delete without archive. Default true.'),
     archive_dir: nonEmptyText()
       .optional()
       .describe('Archive directory, relative to the config directory. Default "archive" beside the SQLite file (PostgreSQL: beside the config).'),

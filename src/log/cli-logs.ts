@@ -35,6 +35,7 @@ export function stderrLogger(io: CliIo, settings: LogSettings): Logger {
   return buildLogger(resolveLogSettings({ ...settings, file: undefined }, io.env, io.cwd, Boolean(io.stderr.isTTY)), io.stderr, settings.command);
 }
 
+/** The logs of one CLI invocation, writing to `io.stderr` or the --log-file. */
 export function createCliLogs(io: CliIo): CliLogs {
   let opened: OpenedLog | null = null;
   let file: LogFile | null = null;

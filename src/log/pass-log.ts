@@ -14,6 +14,7 @@ export interface PassLog {
   progress(event: PassEvent): void;
 }
 
+/** The PassDeps callbacks of one pass; `hostNames` are the config's hosts (a warning's `host` is one of them). */
 export function createPassLog(log: Logger, hostNames: readonly string[], maxConcurrentHosts: number): PassLog {
   const pass = log.child({ component: 'pass' });
   const names = new Set(hostNames);

@@ -32,13 +32,13 @@ export interface PassStageInput {
   results: readonly HostPassResult[];
   /** Every configured host's id (syncHosts). */
   hostIds: ReadonlyMap<string, number>;
+  /** Who the stage's audit rows name (`run`, `worker:<id>`); default `run`. */
+  actor?: string;
 }
 
 export interface AlertStageInput extends PassStageInput {
   /** Hosts this pass collected for the first time (no stored facts before): their log events are history. */
   firstLook: ReadonlySet<string>;
-  /** Who the `alert.queued` audit rows name; default `run`. */
-  actor?: string;
 }
 
 /** What the stage did, for the run output. */

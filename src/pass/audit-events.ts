@@ -29,10 +29,14 @@ function row(ref: AuditRef, action: string, detail: Record<string, unknown>): Au
   return { at: ref.at, actor: ref.actor, action, hostId: ref.hostId ?? null, runId: ref.runId ?? null, detail };
 }
 
+/** `text` cut to MAX_TEXT_CHARS. */
+function cut(text: string): string {
+  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS - 1)}…` : text;
+}
+
 /** The first line of `text`, secrets masked, at most MAX_TEXT_CHARS. */
 function oneLine(text: string, secrets: readonly string[]): string {
-  const line = createRedactor(secrets)(text.split('\n')[0] ?? '');
-  return line.length > MAX_TEXT_CHARS ? `${line.slice(0, MAX_TEXT_CHARS - 1)}…` : line;
+  return cut(createRedactor(secrets)(text.split('\n')[0] ?? ''));
 }
 
 /** How a host logs in, from its settings: the private key file, the ssh-agent, or both (the order ssh2 tries). */
@@ -155,12 +159,11 @@ export function messageSentEvent(
   message: Pick<OutboxMessage, 'id' | 'kind' | 'channel' | 'dedupeKey' | 'subject' | 'recipients' | 'runId'>,
   sent: { at: string; actor: string; emlPath?: string },
 ): AuditInput {
-  const subject = message.subject.length > MAX_TEXT_CHARS ? `${message.subject.slice(0, MAX_TEXT_CHARS - 1)}…` : message.subject;
   return row({ actor: sent.actor, at: sent.at, runId: message.runId }, 'message.sent', {
     outboxId: message.id,
     kind: message.kind,
     channel: sentChannel(message, sent.emlPath),
-    subject,
+    subject: cut(message.subject),
     recipients: message.recipients.length,
     ...(sent.emlPath !== undefined ? { file: sent.emlPath } : {}),
   });

@@ -45,6 +45,7 @@ function isStoreFailure(err: unknown): boolean {
 export async function runReportStage(input: ReportStageInput): Promise<ReportStageResult> {
   const { config, store, now } = input;
   const ctx: ReportContext = { config, store, renderer: input.renderer, now };
+  const actor = input.actor !== undefined ? { actor: input.actor } : {};
   const reports: ReportStageResult['reports'] = [];
   const firstSeen = await hostsFirstSeen(store.db, [...input.hostIds.values()]);
   const firstSeenOf = (names: readonly string[]): Date => {
@@ -76,7 +77,7 @@ export async function runReportStage(input: ReportStageInput): Promise<ReportSta
     if (!since) continue;
     await attempt('host', host.name, async () => {
       const report = await produceHostReport(ctx, host, hostId, since);
-      const queued = await writeAndQueueReport(ctx, report, { recipients: host.reportRecipients ?? [], send: host.sendHostReports !== false, trigger: 'schedule', runId: input.runId });
+      const queued = await writeAndQueueReport(ctx, report, { recipients: host.reportRecipients ?? [], send: host.sendHostReports !== false, trigger: 'schedule', runId: input.runId, ...actor });
       return queued.path;
     });
   }
@@ -100,7 +101,7 @@ export async function runReportStage(input: ReportStageInput): Promise<ReportSta
     const recipients = site?.reportRecipients ?? [...new Set(hosts.flatMap((h) => h.reportRecipients ?? []))];
     await attempt('site', scope, async () => {
       const report = await produceSiteReport(ctx, scope, hosts, input.hostIds, since);
-      return (await writeAndQueueReport(ctx, report, { recipients, send: true, trigger: 'schedule', runId: input.runId })).path;
+      return (await writeAndQueueReport(ctx, report, { recipients, send: true, trigger: 'schedule', runId: input.runId, ...actor })).path;
     });
   }
   return { reports };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { RetentionSettings } from '../config/retention-settings.js';
 import { archiveMonth } from './retention-plan.js';
-import { purgeTable, type PurgeContext } from './retention-purge.js';
+import { countInto, purgeTable, type PurgeContext } from './retention-purge.js';
 import { hostRunsSpec, keptHostRuns, keptReports, otherSpecs, runsSpec } from './retention-specs.js';
 import type { RetentionSummary } from './retention.js';
 import type { Database } from './schema.js';
@@ -16,9 +16,6 @@ import type { Database } from './schema.js';
 export async function previewRetention(db: Kysely<Database>, settings: RetentionSettings, summary: RetentionSummary): Promise<void> {
   const { cutoffs } = summary;
   const months = new Set<string>();
-  const add = (counts: Record<string, number>, table: string, n: number) => {
-    if (n > 0) counts[table] = (counts[table] ?? 0) + n;
-  };
   const ctx: PurgeContext = {
     db,
     cutoff: cutoffs.history,
@@ -28,10 +25,7 @@ export async function previewRetention(db: Kysely<Database>, settings: Retention
     archive: async (records) => {
       if (settings.archive) for (const record of records) months.add(archiveMonth(record.at));
     },
-    count: (table, n) => {
-      add(summary.deletedRows, table, n);
-      if (settings.archive) add(summary.archivedRows, table, n);
-    },
+    count: countInto(summary.deletedRows, settings.archive ? summary.archivedRows : null),
   };
   const count = (query: { executeTakeFirst(): Promise<{ n: number | string } | undefined> }) => query.executeTakeFirst().then((r) => Number(r?.n ?? 0));
   const [raw, hourly, rawHours] = await Promise.all([

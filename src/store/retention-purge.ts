@@ -57,6 +57,15 @@ export interface PurgeContext {
   afterBatch?: () => Promise<void>;
 }
 
+/** A PurgeContext.count that adds to `deleted`, and to `archived` when the rows are archived. */
+export function countInto(deleted: Record<string, number>, archived: Record<string, number> | null): PurgeContext['count'] {
+  return (table, n) => {
+    if (n <= 0) return;
+    deleted[table] = (deleted[table] ?? 0) + n;
+    if (archived) archived[table] = (archived[table] ?? 0) + n;
+  };
+}
+
 /** Purges one table (see the module comment). */
 export async function purgeTable(ctx: PurgeContext, spec: PurgeSpec): Promise<void> {
   let cursor: { at: unknown; id: number } | null = null;

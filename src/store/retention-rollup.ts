@@ -4,6 +4,8 @@
  * that combines min, max, sample-weighted average and sample count with what the bucket already holds) and deletes
  * the source rows. A sample therefore lives in exactly one of the three tables and is counted exactly once, whatever
  * is re-run or interrupted, and readers can simply read all three (metric-history.ts).
+ * Each transaction starts with its DELETE ... RETURNING: on SQLite a transaction that reads first and writes later
+ * fails (SQLITE_BUSY) when another process wrote in between, while one that writes first waits for the lock.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { chunk } from './chunk.js';
@@ -104,14 +106,11 @@ export async function rollUpRawMetrics(
   for (;;) {
     const n = await db.transaction().execute(async (trx) => {
       const rows = await trx
-        .selectFrom('metrics')
-        .select(['id', 'host_id', 'name', 'label', 'collected_at', 'value'])
-        .where('collected_at', '<', options.cutoff)
-        .orderBy('collected_at')
-        .limit(options.batchSize)
+        .deleteFrom('metrics')
+        .where('id', 'in', (eb) => eb.selectFrom('metrics').select('id').where('collected_at', '<', options.cutoff).orderBy('collected_at').limit(options.batchSize))
+        .returning(['host_id', 'name', 'label', 'collected_at', 'value'])
         .execute();
       await mergeRollups(trx, 'metrics_hourly', aggregate(samplesOf(rows), hourBucket), options.dialect);
-      for (const ids of chunk(rows.map((r) => r.id), IDS_PER_DELETE)) await trx.deleteFrom('metrics').where('id', 'in', ids).execute();
       return rows.length;
     });
     if (n === 0) return total;
@@ -128,10 +127,8 @@ export async function rollUpRawMetrics(
 export async function rollUpHostRunMetrics(trx: Transaction<Database>, hostRunIds: readonly number[], dialect: Dialect): Promise<number> {
   let total = 0;
   for (const ids of chunk(hostRunIds, IDS_PER_DELETE)) {
-    const rows = await trx.selectFrom('metrics').select(['host_id', 'name', 'label', 'collected_at', 'value']).where('host_run_id', 'in', ids).execute();
-    if (rows.length === 0) continue;
+    const rows = await trx.deleteFrom('metrics').where('host_run_id', 'in', ids).returning(['host_id', 'name', 'label', 'collected_at', 'value']).execute();
     await mergeRollups(trx, 'metrics_hourly', aggregate(samplesOf(rows), hourBucket), dialect);
-    await trx.deleteFrom('metrics').where('host_run_id', 'in', ids).execute();
     total += rows.length;
   }
   return total;
@@ -139,7 +136,8 @@ export async function rollUpHostRunMetrics(trx: Transaction<Database>, hostRunId
 
 /**
  * Pages of whole buckets of a rollup table before `cutoff`, oldest first: consecutive buckets adding up to about
- * `batchSize` rows (at least one bucket). The caller deletes each page before asking for the next.
+ * `batchSize` rows (at least one bucket). The caller deletes each page before asking for the next. Read outside the
+ * delete's transaction: only retention (one process at a time, retention-state.ts) deletes these rows.
  */
 export async function nextBucketPage(
   db: Kysely<Database>,
@@ -172,9 +170,9 @@ export function bucketPageRows(db: Kysely<Database>, table: RollupTable, page: {
   return db.selectFrom(table).selectAll().where('bucket', '>=', page.first).where('bucket', '<=', page.last).execute();
 }
 
-/** Deletes a bucket page. */
-export async function deleteBucketPage(trx: Transaction<Database>, table: RollupTable, page: { first: string; last: string }): Promise<void> {
-  await trx.deleteFrom(table).where('bucket', '>=', page.first).where('bucket', '<=', page.last).execute();
+/** Deletes a bucket page. @returns its rows. */
+export function deleteBucketPage(trx: Transaction<Database>, table: RollupTable, page: { first: string; last: string }) {
+  return trx.deleteFrom(table).where('bucket', '>=', page.first).where('bucket', '<=', page.last).returningAll().execute();
 }
 
 /**
@@ -187,16 +185,13 @@ export async function rollUpHourlyMetrics(
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await db.transaction().execute(async (trx) => {
-      const page = await nextBucketPage(trx, 'metrics_hourly', options.cutoff, options.batchSize);
-      if (!page) return 0;
-      const rows = await bucketPageRows(trx, 'metrics_hourly', page);
+    const page = await nextBucketPage(db, 'metrics_hourly', options.cutoff, options.batchSize);
+    if (!page) return total;
+    total += await db.transaction().execute(async (trx) => {
+      const rows = await deleteBucketPage(trx, 'metrics_hourly', page);
       await mergeRollups(trx, 'metrics_daily', aggregate(rows.map((r) => ({ ...r, at: r.bucket })), dayBucket), options.dialect);
-      await deleteBucketPage(trx, 'metrics_hourly', page);
       return rows.length;
     });
-    if (n === 0) return total;
-    total += n;
     await options.afterBatch?.();
   }
 }

@@ -11,7 +11,7 @@ import type { Store } from './open-store.js';
 import { RetentionArchive, type ArchiveRecord } from './retention-archive.js';
 import { previewRetention } from './retention-preview.js';
 import { retentionCutoffs, type RetentionCutoffs } from './retention-plan.js';
-import { purgeTable, type PurgeContext } from './retention-purge.js';
+import { countInto, purgeTable, type PurgeContext } from './retention-purge.js';
 import { bucketPageRows, deleteBucketPage, nextBucketPage, rollUpHourlyMetrics, rollUpRawMetrics } from './retention-rollup.js';
 import { claimDueRun, claimLease, releaseLease, renewLease, retentionOwner, unclaimDueRun } from './retention-state.js';
 import { hostRunsSpec, keptHostRuns, keptReports, otherSpecs, runsSpec } from './retention-specs.js';
@@ -111,9 +111,6 @@ async function applyRetention(
   const { db, dialect } = store;
   const { cutoffs } = summary;
   const archive = settings.archive ? new RetentionArchive(settings.archiveDir, { onWarning: hooks.onWarning }) : null;
-  const add = (counts: Record<string, number>, table: string, n: number) => {
-    if (n > 0) counts[table] = (counts[table] ?? 0) + n;
-  };
   const ctx: PurgeContext = {
     db,
     cutoff: cutoffs.history,
@@ -121,10 +118,7 @@ async function applyRetention(
     fullRows: archive !== null,
     dryRun: false,
     archive: async (records) => archive?.append(records),
-    count: (table, n) => {
-      add(summary.deletedRows, table, n);
-      if (archive) add(summary.archivedRows, table, n);
-    },
+    count: countInto(summary.deletedRows, archive ? summary.archivedRows : null),
     afterBatch: hooks.heartbeat,
   };
   const rollup = { dialect, batchSize: settings.batchSize, afterBatch: hooks.heartbeat };

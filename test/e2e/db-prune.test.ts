@@ -6,29 +6,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { appendAudit } from '../../src/store/audit-repo.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/open-store.js';
-import { saveHostResult } from '../../src/store/host-result-repo.js';
-import { syncHosts } from '../../src/store/hosts-repo.js';
-import { createRun } from '../../src/store/runs-repo.js';
 import { assertBuilt, runCli, tempDir } from '../helpers/cli.js';
-import { sampleAnalysis, sampleHost, sampleSnapshot } from '../unit/store/sample-data.js';
+import { seedSmallStore } from '../helpers/retention-seed.js';
 
-const DAY_MS = 86_400_000;
 const HOSTS = 'hosts:\n  - {name: web-01, hostname: 10.0.0.5, user: dtmon}\n';
 
 async function seedStore(dbPath: string): Promise<void> {
   const store = await openStore({ dialect: 'sqlite', path: dbPath });
   try {
     await migrateToLatest(store.db);
-    const ago = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
-    const hostId = (await syncHosts(store.db, [sampleHost('web-01')], ago(200))).get('web-01') as number;
-    for (const days of [200, 100, 1]) {
-      const runId = await createRun(store.db, { startedAt: ago(days), runner: 'test', pid: 1, hostCount: 1 });
-      await appendAudit(store.db, [{ at: ago(days), actor: 'run', action: 'pass.started', runId }]);
-      await saveHostResult(store.db, { runId, hostId, snapshot: sampleSnapshot({ collectedAt: ago(days) }), analysis: sampleAnalysis(), status: 'ok', error: null, previousScore: null, reportPath: null, startedAt: ago(days), finishedAt: ago(days) });
-    }
+    await seedSmallStore(store.db, new Date());
   } finally {
     await store.close();
   }

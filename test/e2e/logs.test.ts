@@ -4,7 +4,7 @@
  * during `run` does not end the pass; off a terminal `serve` logs JSON lines by default (auto).
  */
 import { once } from 'node:events';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertBuilt, spawnCli, tempDir, writeFile, type CliResult } from '../helpers/cli.js';
 import type { LogEvent } from '../helpers/logs.js';
@@ -34,7 +34,8 @@ describe('logs (built binary)', () => {
 
   it('serve --log-file: mv + SIGHUP moves the logging to a new file; old lines stay in the moved one', async () => {
     const file = join(dir, 'serve.log');
-    const { child, done } = spawnCli(['serve', '-c', config, '--port', '0', '--log-file', file], { env: { DTHOSTMON_API_KEY: KEY } });
+    // DTHOSTMON_LOG_FORMAT empty: auto, which is JSON for a file.
+    const { child, done } = spawnCli(['serve', '-c', config, '--port', '0', '--log-file', file], { env: { DTHOSTMON_API_KEY: KEY, DTHOSTMON_LOG_FORMAT: '' } });
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     let result: CliResult | null = null;
@@ -76,9 +77,9 @@ describe('logs (built binary)', () => {
 
   it('a SIGHUP during run does not end the pass: the log file is reopened, the pass completes', async () => {
     const file = join(dir, 'run.log');
-    const { child, done } = spawnCli(['run', '-c', config, '--log-file', file, '--verbose'], { env: { DTHOSTMON_API_KEY: KEY } });
-    // The file exists once the logger is open, and the SIGHUP handler is installed with it.
-    await waitUntil('run opened its log file', async () => existsSync(file), 20_000);
+    const { child, done } = spawnCli(['run', '-c', config, '--log-file', file, '--verbose'], { env: { DTHOSTMON_API_KEY: KEY, DTHOSTMON_LOG_FORMAT: '' } });
+    // The first event (the migrations, with --verbose) is written once the file is open; the pass is still ahead.
+    await waitUntil('run logged its first event', async () => existsSync(file) && statSync(file).size > 0, 20_000);
     child.kill('SIGHUP');
     const result = await done;
     expect(result.code).toBe(0);

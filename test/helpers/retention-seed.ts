@@ -7,6 +7,7 @@
  * - old-01 stopped 120 days before NOW (its latest host run, baselines and cursors must survive retention);
  * - test.gauge on web-01: at hour h, quarter q (0..3): (h % 2) * 10 + q. So every hour: 4 samples, min/max 0/3 (even
  *   hours) or 10/13 (odd hours), average 1.5 or 11.5; every whole day: 96 samples, min 0, max 13, average 6.5.
+ * And seedSmallStore: one host, three passes 200, 100 and 1 day before a given time.
  */
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../../src/store/audit-repo.js';
@@ -131,4 +132,21 @@ async function seedGauge(db: Kysely<Database>, hostId: number, hostRuns: Retenti
     }
   }
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('metrics').values(rows.slice(i, i + 500)).execute();
+}
+
+/**
+ * One host (web-01) and three passes 200, 100 and 1 day before `now`, each with a finding, metrics and a
+ * `pass.started` audit row: what the CLI and failure-mode tests prune (2 of each are older than 90 days).
+ * @returns the host id.
+ */
+export async function seedSmallStore(db: Kysely<Database>, now: Date): Promise<number> {
+  const ago = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+  const hostId = (await syncHosts(db, [sampleHost('web-01')], ago(200))).get('web-01') as number;
+  for (const days of [200, 100, 1]) {
+    const at = ago(days);
+    const runId = await createRun(db, { startedAt: at, runner: 'test', pid: 1, hostCount: 1 });
+    await appendAudit(db, [{ at, actor: 'run', action: 'pass.started', runId }]);
+    await saveHostResult(db, { runId, hostId, snapshot: sampleSnapshot({ collectedAt: at }), analysis: sampleAnalysis(), status: 'ok', error: null, previousScore: null, reportPath: null, startedAt: at, finishedAt: at });
+  }
+  return hostId;
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import postgres from 'postgres';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
@@ -109,4 +110,16 @@ async function adminQuery(statement: string): Promise<void> {
   } finally {
     await admin.end({ timeout: 1 });
   }
+}
+
+/**
+ * The names of the store's own tables, sorted. On PostgreSQL Kysely's introspection lists every schema of the
+ * database, and other stores (parallel tests, benchmarks) live there too: only the store's schema counts.
+ */
+export async function storeTables(store: Store): Promise<string[]> {
+  const schema = store.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s : undefined;
+  return (await store.db.introspection.getTables())
+    .filter((table) => schema === undefined || table.schema === schema)
+    .map((table) => table.name)
+    .sort();
 }

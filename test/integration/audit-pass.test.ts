@@ -168,7 +168,7 @@ describe.each(await testDialects())('the audit trail of real passes on %s', (dia
     }
     expect(Date.parse(result.finishedAt)).toBeLessThan(Date.now() - 9 * DAY_MS);
     expect(JSON.stringify(rows)).not.toContain(SMTP_PASSWORD);
-  });
+  }, 120_000);
 
   it('records the alert a second pass notifies and the email that carried it', async () => {
     if (!sshd) return;
@@ -187,7 +187,7 @@ describe.each(await testDialects())('the audit trail of real passes on %s', (dia
     // The hourly report is not due again: no report row.
     expect(count(rows, 'report.sent')).toBe(0);
     expect(JSON.stringify(rows)).not.toContain(SMTP_PASSWORD);
-  });
+  }, 120_000);
 
   it('lists the trail with dthostmon db audit, filtered by host and action', async () => {
     if (!sshd) return;

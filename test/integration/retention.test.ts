@@ -12,6 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { defaultRetentionSettings, type RetentionSettings } from '../../src/config/retention-settings.js';
 import { historyResources } from '../../src/store/api-history-repo.js';
+import { loadHostReportData } from '../../src/store/host-report-repo.js';
+import { averageRows } from '../../src/store/site-report-queries.js';
 import { metricHistory } from '../../src/store/metric-history.js';
 import { runRetention, runRetentionIfDue, type RetentionSummary } from '../../src/store/retention.js';
 import type { Database } from '../../src/store/schema.js';
@@ -170,6 +172,13 @@ describe.each(await testDialects())('retention on %s', (dialect) => {
     const resources = await historyResources(store.db, web, since);
     expect(resources).toHaveLength(365);
     expect(resources.every((r) => r.cpuPercent !== null && r.disk['/'] === 75)).toBe(true);
+    // The site report's averages weigh raw and rolled-up samples alike (cpu = days ago % 100, one pass a day); the
+    // host report's 60-day chart has a point per pass after its start, raw or hourly.
+    const month = { ids: [web], since: new Date(RETENTION_NOW.getTime() - 30 * DAY_MS).toISOString(), until: RETENTION_NOW.toISOString() };
+    const cpu = (await averageRows(store.db, month)).find((r) => r.name === 'cpu.used_percent');
+    expect([Number(cpu?.average), Number(cpu?.samples)]).toEqual([15.5, 30]);
+    const report = await loadHostReportData(store.db, { hostId: web, since: new Date(RETENTION_NOW.getTime() - DAY_MS), until: RETENTION_NOW, trendSince: new Date(RETENTION_NOW.getTime() - 60 * DAY_MS) });
+    expect(report.metrics.find((m) => m.name === 'cpu.used_percent')?.points.map((p) => p.value)).toEqual(Array.from({ length: 59 }, (_, i) => 59 - i));
     if (dialect === 'sqlite') {
       // Each branch of the union is an index search, none a table scan.
       const compiled = query.compile();

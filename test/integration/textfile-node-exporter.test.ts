@@ -71,7 +71,7 @@ prometheusDescribe('run --textfile through the real node_exporter', () => {
     expect(value(lines, 'dthostmon_pass_duration_seconds')).toBeGreaterThan(0);
     expect(lines).toContain('# TYPE dthostmon_host_collect_seconds gauge');
     expect(log).not.toMatch(/level=error/);
-  });
+  }, 120_000);
 
   it('parses escaped label values, and keeps the previous file when the pass cannot run', async () => {
     await writePassTextfile(textfile, samplePass());

@@ -52,7 +52,9 @@ function describe(store: string, days: number, s: RetentionSummary): string {
   const lines = [`${store}: history before ${s.cutoffs.history} (retention.days ${days})${s.dryRun ? ', dry run: nothing changed' : ''}`];
   if (s.archiveFiles.length > 0) {
     const dir = path.dirname(s.archiveFiles[0] as string);
-    lines.push(`  ${would}archive ${count(total(s.archivedRows))} rows to ${dir}: ${s.archiveFiles.map((f) => path.basename(f)).join(', ')}`);
+    const names = s.archiveFiles.map((f) => path.basename(f));
+    const files = names.length > 3 ? `${names[0]} .. ${names[names.length - 1]} (${names.length} files)` : names.join(', ');
+    lines.push(`  ${would}archive ${count(total(s.archivedRows))} rows to ${dir}: ${files}`);
   }
   if (total(s.deletedRows) > 0) lines.push(`  ${would}delete ${count(total(s.deletedRows))} rows: ${byTable(s.deletedRows)}`);
   if (s.rolledUp.hourly + s.rolledUp.daily > 0) {

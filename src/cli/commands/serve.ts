@@ -149,6 +149,7 @@ async function scheduledPass(configPath: string, options: ServeOptions, deps: Se
       pid: process.pid,
       isPidAlive,
       compactResults: true,
+      actor: 'serve',
       onWarning: passLog.warning,
       onProgress: passLog.progress,
     });

@@ -112,6 +112,6 @@ describe('schema helpers', () => {
       properties: Record<string, { description?: string; properties?: Record<string, { description?: string }> }>;
     };
     expect(json.properties.global?.properties?.pass_timeout?.description).toBe('Deadline of one whole pass, in seconds. Default 300.');
-    expect(Object.keys(json.properties)).toEqual(['global', 'database', 'email', 'pushover', 'ai', 'ssh', 'api', 'sites', 'hosts', 'thresholds', 'alerts', 'silences']);
+    expect(Object.keys(json.properties)).toEqual(['global', 'database', 'email', 'pushover', 'ai', 'ssh', 'api', 'sites', 'hosts', 'thresholds', 'alerts', 'silences', 'retention']);
   });
 });

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { StoreError } from '../../../src/errors.js';
 import { MigrationError, migrateToLatest } from '../../../src/store/migrate.js';
-import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
+import { openTestStore, storeTables, testDialects, type TestStore } from '../../helpers/store.js';
 
 const BROKEN_MIGRATIONS_DIR = path.resolve('test/fixtures/migrate/broken');
-const TABLES = ['ai_analyses', 'ai_cache', 'ai_calls', 'alert_state', 'audit_log', 'baselines', 'changes', 'cursors', 'finding_state', 'findings', 'host_keys', 'host_runs', 'hosts', 'log_templates', 'metric_sources', 'metrics', 'metrics_daily', 'metrics_hourly', 'outbox', 'pass_lock', 'reports_sent', 'retention_gate', 'retention_state', 'runs', 'source_cursors'];
-const ALL = ['0001_initial', '0002_host_keys', '0003_source_cursors', '0004_log_templates', '0005_changes', '0006_delivery', '0007_ai', '0008_metric_sources', '0009_api_indexes', '0010_shards', '0011_retention', '0013_audit'];
+const TABLES = ['ai_analyses', 'ai_cache', 'ai_calls', 'alert_state', 'audit_log', 'baselines', 'benchmarks', 'changes', 'cursors', 'finding_state', 'findings', 'host_keys', 'host_runs', 'hosts', 'log_templates', 'metric_sources', 'metrics', 'metrics_daily', 'metrics_hourly', 'outbox', 'pass_leases', 'pass_lock', 'reports_sent', 'retention_gate', 'retention_state', 'runs', 'source_cursors'];
+const ALL = ['0001_initial', '0002_host_keys', '0003_source_cursors', '0004_log_templates', '0005_changes', '0006_delivery', '0007_ai', '0008_metric_sources', '0009_api_indexes', '0010_shards', '0011_retention', '0012_benchmarks', '0013_audit'];
 
 describe.each(await testDialects())('migrateToLatest on %s', (dialect) => {
   let store: TestStore;
@@ -21,8 +21,7 @@ describe.each(await testDialects())('migrateToLatest on %s', (dialect) => {
     await expect(migrateToLatest(store.db)).resolves.toEqual({ applied: ALL });
     await expect(migrateToLatest(store.db)).resolves.toEqual({ applied: [] });
 
-    const tables = (await store.db.introspection.getTables()).map((table) => table.name).sort();
-    expect(tables).toEqual(TABLES);
+    expect(await storeTables(store)).toEqual(TABLES);
   });
 
   it('migrates a second store next to the first one on its own', async () => {

@@ -8,25 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultRetentionSettings, type RetentionSettings } from '../../../src/config/retention-settings.js';
 import { LockedError, StoreError } from '../../../src/errors.js';
-import { saveHostResult } from '../../../src/store/host-result-repo.js';
-import { syncHosts } from '../../../src/store/hosts-repo.js';
 import { runRetention, runRetentionIfDue } from '../../../src/store/retention.js';
-import { createRun } from '../../../src/store/runs-repo.js';
+import { seedSmallStore } from '../../helpers/retention-seed.js';
 import { openTestStore, testDialects, type TestStore } from '../../helpers/store.js';
-import { sampleAnalysis, sampleHost, sampleSnapshot } from './sample-data.js';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
 
-async function seed(store: TestStore): Promise<number> {
-  const ids = await syncHosts(store.db, [sampleHost('web-01')], ago(200));
-  const hostId = ids.get('web-01') as number;
-  for (const days of [200, 100, 1]) {
-    const runId = await createRun(store.db, { startedAt: ago(days), runner: 'test', pid: 1, hostCount: 1 });
-    await saveHostResult(store.db, { runId, hostId, snapshot: sampleSnapshot({ collectedAt: ago(days) }), analysis: sampleAnalysis(), status: 'ok', error: null, previousScore: null, reportPath: null, startedAt: ago(days), finishedAt: ago(days) });
-  }
-  return hostId;
-}
+const seed = (store: TestStore) => seedSmallStore(store.db, NOW);
 
 const counts = async (store: TestStore) =>
   Object.fromEntries(

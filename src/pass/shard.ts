@@ -237,6 +237,9 @@ export async function runShardedPass(
   );
 
   const finishedAt = clock();
+  // Lanes finish hosts in any order; the output lists them in config order, as an ordinary pass does.
+  const configOrder = new Map(hosts.map((h, i) => [h.name, i]));
+  results.sort((a, b) => (configOrder.get(a.name) ?? 0) - (configOrder.get(b.name) ?? 0));
   return {
     runId,
     startedAt: startedAt.toISOString(),

@@ -19,7 +19,7 @@ import { tempDir } from '../helpers/cli.js';
 import { createTestSchema } from '../helpers/pg.js';
 import { startSshd, type SshdPeer } from '../helpers/sshd.js';
 import { testDialects } from '../helpers/store.js';
-import { closedPort, startSmtpPeer, type SmtpPeer } from './delivery/smtp-peer.js';
+import { closedPort, emailConfigLines, startSmtpPeer, type SmtpPeer } from './delivery/smtp-peer.js';
 
 const SMTP_PASSWORD = 'Sm7p-audit-s3cret!';
 const DAY_MS = 86_400_000;
@@ -92,15 +92,7 @@ describe.each(await testDialects())('the audit trail of real passes on %s', (dia
         'ssh:',
         `  key_path: ${JSON.stringify(sshd.keyPath)}`,
         `  known_hosts: ${JSON.stringify(join(work, 'known_hosts'))}`,
-        'email:',
-        '  smtp_host: 127.0.0.1',
-        `  smtp_port: ${smtp.port}`,
-        '  smtp_auth_user: monitor',
-        '  smtp_auth_password: ${SMTP_PASSWORD}',
-        '  tls_verify: false',
-        '  from_address: "dthostmon <monitor@example.com>"',
-        '  alert_recipients: [ops@example.com]',
-        '  report_recipients: [reports@example.com]',
+        ...emailConfigLines(smtp.port),
         'hosts:',
         ...ssh('web', sshd.port),
         `    logs: [${JSON.stringify(log)}]`,

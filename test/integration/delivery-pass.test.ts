@@ -23,7 +23,7 @@ import type { PassResult } from '../../src/types.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/cli.js';
 import { browserIt, measure, screenshot } from '../helpers/chromium.js';
-import { startSmtpPeer, type SmtpPeer } from './delivery/smtp-peer.js';
+import { emailConfigLines, startSmtpPeer, type SmtpPeer } from './delivery/smtp-peer.js';
 import { PUSHOVER_TOKEN, PUSHOVER_USER, startPushoverPeer, type PushoverPeer } from './delivery/pushover-peer.js';
 
 const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/scenarios');
@@ -87,15 +87,7 @@ describe('a pass delivers alerts and reports through the outbox (SMTP + Pushover
         '  logs: [/var/log/auth.log]',
         `  report_frequency: "${REPORT_CRON}"`,
         `  site_report_frequency: "${REPORT_CRON}"`,
-        'email:',
-        '  smtp_host: 127.0.0.1',
-        `  smtp_port: ${smtp.port}`,
-        '  smtp_auth_user: monitor',
-        '  smtp_auth_password: ${SMTP_PASSWORD}',
-        '  tls_verify: false',
-        '  from_address: "dthostmon <monitor@example.com>"',
-        '  alert_recipients: [ops@example.com]',
-        '  report_recipients: [reports@example.com]',
+        ...emailConfigLines(smtp.port),
         'pushover:',
         '  enabled: true',
         `  api_token: ${PUSHOVER_TOKEN}`,

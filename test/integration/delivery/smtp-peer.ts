@@ -91,3 +91,21 @@ export async function closedPort(): Promise<number> {
   await peer.close();
   return peer.port;
 }
+
+/**
+ * The `email:` section of a test config for a peer on `port`: login monitor / ${SMTP_PASSWORD} (set it in the env the
+ * config is loaded with), no certificate check, alerts to ops@example.com, reports to reports@example.com.
+ */
+export function emailConfigLines(port: number): string[] {
+  return [
+    'email:',
+    '  smtp_host: 127.0.0.1',
+    `  smtp_port: ${port}`,
+    '  smtp_auth_user: monitor',
+    '  smtp_auth_password: ${SMTP_PASSWORD}',
+    '  tls_verify: false',
+    '  from_address: "dthostmon <monitor@example.com>"',
+    '  alert_recipients: [ops@example.com]',
+    '  report_recipients: [reports@example.com]',
+  ];
+}

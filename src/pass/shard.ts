@@ -124,6 +124,12 @@ export async function runShardedPass(
   const deadline = new AbortController();
   setMaxListeners(0, deadline.signal);
   const timer = setTimeout(() => deadline.abort(), Math.max(0, deadlineAt - clock().getTime()));
+  // The timer fires on a later turn of the event loop; a claim answered first must still see a deadline that passed.
+  const pastDeadline = (): boolean => {
+    if (!deadline.signal.aborted && clock().getTime() >= deadlineAt) deadline.abort();
+    return deadline.signal.aborted;
+  };
+  pastDeadline();
   const heartbeat = setInterval(() => {
     renewLeases(db, runId, worker.id, worker.leaseSeconds).catch((err: unknown) => deps.onWarning?.(`could not renew the host leases: ${errorMessage(err)}`));
   }, Math.max(250, (worker.leaseSeconds * 1000) / 3));
@@ -142,7 +148,7 @@ export async function runShardedPass(
     const host = hostById.get(claim.hostId) as ResolvedHost;
     const hostPrevious = previous.get(host.name) ?? emptyPreviousState();
     if (claim.attempts > 1) shard.retaken += 1;
-    if (deadline.signal.aborted) {
+    if (pastDeadline()) {
       // Past the deadline a host still waiting gets its failed row, as in an ordinary pass.
       const result = notStarted(host, hostPrevious, ctx);
       try {
